@@ -1,0 +1,1 @@
+//! STUN (RFC 8489). Being written.

@@ -1,0 +1,3 @@
+//! Test support for sansrtc: the deterministic network simulator and scenario helpers.
+
+pub mod sim;

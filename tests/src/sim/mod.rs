@@ -1,0 +1,1 @@
+//! The deterministic network simulator. Being written.
