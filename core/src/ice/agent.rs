@@ -1,0 +1,1043 @@
+//! The ICE agent: state, commands, timers and the `poll_*` outputs.
+//!
+//! Network input (`handle_stun`) is in `inbound.rs`, message writing (`poll_transmit`'s
+//! encoder) in `outbound.rs`.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use rand_core::CryptoRng;
+
+use crate::Transmit;
+use crate::ice::candidate::{COMPONENT_RTP, is_usable};
+use crate::ice::checklist::{Added, CheckList};
+use crate::ice::pair::{Check, PairState};
+use crate::ice::timer::{Timer, TimerTable};
+use crate::ice::{
+    Candidate, CandidateError, CandidateKind, Credentials, IceConfig, IceConnectionState,
+    IceEvent, IceStats, Role,
+};
+use crate::stun::{RetransmitTimer, TimerOutcome, TransactionId};
+
+/// The most host addresses an agent takes.
+pub(crate) const MAX_HOSTS: usize = 8;
+/// The most STUN servers an agent gathers from.
+pub(crate) const MAX_STUN_SERVERS: usize = 4;
+/// The most local candidates: hosts, server-reflexive (at most one per host and server) and
+/// local peer-reflexive ones learned from checks.
+pub(crate) const MAX_LOCAL_CANDIDATES: usize = 64;
+/// Rm for checks and gathering requests: after the last send wait this many RTOs.
+pub(crate) const CHECK_LAST_WAIT_FACTOR: u32 = 8;
+/// Outgoing messages waiting for `poll_transmit`. Drained after every call, so this only
+/// bounds a caller that does not drain.
+pub(crate) const OUTBOX_LIMIT: usize = 64;
+/// Responses to the peer's checks among those (a flood of checks cannot fill the outbox).
+pub(crate) const MAX_QUEUED_RESPONSES: usize = 32;
+/// Consent transactions remembered, so a late answer to an earlier one still counts.
+pub(crate) const CONSENT_TIDS: usize = 4;
+
+/// A message waiting in the outbox; it is written into the caller's buffer by
+/// `poll_transmit`, from the state at that moment.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Outgoing {
+    /// A check (first send or retransmission) of the pair with this transaction in flight.
+    Check(TransactionId),
+    /// A Binding request to a STUN server.
+    Gather(TransactionId),
+    /// A consent freshness check on the selected pair.
+    Consent(TransactionId),
+    /// A Binding indication keepalive on the selected pair.
+    Keepalive(TransactionId),
+    /// A response to a check.
+    Response {
+        tid: TransactionId,
+        local: SocketAddr,
+        remote: SocketAddr,
+        /// `true`: 487 Role Conflict; `false`: success with XOR-MAPPED-ADDRESS.
+        role_conflict: bool,
+        /// Answer with the credentials of the selected pair's session (after a restart).
+        old_session: bool,
+    },
+}
+
+#[derive(Debug)]
+pub(crate) enum GatherState {
+    Pending,
+    InFlight {
+        tid: TransactionId,
+        timer: RetransmitTimer,
+    },
+    Done,
+}
+
+/// One server-reflexive gathering transaction: a host base asking a STUN server.
+#[derive(Debug)]
+pub(crate) struct Gather {
+    pub(crate) server: SocketAddr,
+    pub(crate) base: SocketAddr,
+    pub(crate) state: GatherState,
+}
+
+/// The selected pair and its consent freshness state (RFC 7675).
+#[derive(Debug)]
+pub(crate) struct Selected {
+    pub(crate) local: SocketAddr,
+    pub(crate) remote: SocketAddr,
+    pub(crate) priority: u64,
+    /// PRIORITY sent in consent checks.
+    pub(crate) prflx_priority: u32,
+    /// The ICE session (restart generation) the pair was selected in.
+    pub(crate) generation: u32,
+    /// Local credentials of that session: checks from the peer under them are still answered.
+    pub(crate) local_creds: Credentials,
+    /// USERNAME of consent checks: remote ufrag ":" local ufrag of that session.
+    pub(crate) username: String,
+    /// The remote password of that session.
+    pub(crate) remote_pwd: String,
+    pub(crate) consent_tids: [Option<TransactionId>; CONSENT_TIDS],
+    pub(crate) consent_cursor: usize,
+    /// When the next consent check goes out.
+    pub(crate) consent_next: Instant,
+    /// When it goes out if the one in flight is answered.
+    pub(crate) consent_after_answer: Instant,
+    /// The first consent check sent since the last response.
+    pub(crate) unanswered_since: Option<Instant>,
+    /// The last consent response (full agent) or check on this pair (ice-lite).
+    pub(crate) last_response: Instant,
+    /// The last message sent on the pair, for keepalives.
+    pub(crate) last_sent: Instant,
+}
+
+/// A full or ice-lite ICE agent (RFC 8445) for one data stream with one component, with
+/// trickle ICE (RFC 8838) and consent freshness (RFC 7675).
+///
+/// The agent is a sans-IO state machine. It never reads a clock, touches a socket or owns a
+/// random source: time comes in as `now`, randomness as a `&mut dyn CryptoRng` borrowed by
+/// the methods that draw, datagrams as [`Receive`](crate::Receive) and go out through
+/// [`poll_transmit`](Self::poll_transmit).
+///
+/// # Drain rule
+///
+/// After any `handle_*` call or command, call [`poll_transmit`](Self::poll_transmit) until it
+/// returns `None`, then [`poll_event`](Self::poll_event) until it returns `None`, then read
+/// [`poll_timeout`](Self::poll_timeout) and call [`handle_timeout`](Self::handle_timeout) at
+/// that instant (or earlier, with the next datagram). Polling more than needed is always
+/// correct. An `Instant` earlier than one already seen is treated as the latest one seen.
+///
+/// # Method groups
+///
+/// - Getters: [`local_credentials`](Self::local_credentials), [`role`](Self::role),
+///   [`state`](Self::state), [`is_lite`](Self::is_lite),
+///   [`selected_pair`](Self::selected_pair), [`local_candidates`](Self::local_candidates),
+///   [`stats`](Self::stats).
+/// - Network input: [`handle_stun`](Self::handle_stun). Timers:
+///   [`handle_timeout`](Self::handle_timeout).
+/// - Commands: [`set_remote_credentials`](Self::set_remote_credentials),
+///   [`add_host_address`](Self::add_host_address), [`add_stun_server`](Self::add_stun_server),
+///   [`add_remote_candidate`](Self::add_remote_candidate),
+///   [`end_of_remote_candidates`](Self::end_of_remote_candidates),
+///   [`restart`](Self::restart), [`close`](Self::close).
+/// - Output: [`poll_transmit`](Self::poll_transmit), [`poll_event`](Self::poll_event),
+///   [`poll_timeout`](Self::poll_timeout).
+#[derive(Debug)]
+pub struct Agent {
+    pub(crate) config: IceConfig,
+    pub(crate) role: Role,
+    pub(crate) tie_breaker: u64,
+    pub(crate) state: IceConnectionState,
+    /// The state to go back to when a Disconnected pair answers again.
+    pub(crate) resume_state: IceConnectionState,
+    pub(crate) last_now: Instant,
+    /// Incremented by each ICE restart and remote credential change.
+    pub(crate) generation: u32,
+    pub(crate) local_creds: Credentials,
+    pub(crate) remote_creds: Option<Credentials>,
+    /// USERNAME of checks in this session: remote ufrag ":" local ufrag.
+    pub(crate) check_username: String,
+    pub(crate) local: Vec<Candidate>,
+    pub(crate) servers: Vec<SocketAddr>,
+    pub(crate) gathers: Vec<Gather>,
+    pub(crate) gathering_reported: bool,
+    pub(crate) remote: Vec<Candidate>,
+    pub(crate) end_of_candidates: bool,
+    pub(crate) checklist: CheckList,
+    pub(crate) selected: Option<Selected>,
+    /// When the first pair of this session became valid (starts the nomination timeout).
+    pub(crate) first_valid_at: Option<Instant>,
+    /// The session has started (remote credentials set or a check received); the trickle
+    /// timeout counts from the last remote activity after that.
+    pub(crate) last_activity: Option<Instant>,
+    /// The last Ta-paced transaction.
+    pub(crate) last_paced: Option<Instant>,
+    pub(crate) outbox: VecDeque<Outgoing>,
+    pub(crate) events: VecDeque<IceEvent>,
+    pub(crate) timers: TimerTable,
+    pub(crate) stats: IceStats,
+}
+
+impl Agent {
+    /// A new agent in `role` with fresh credentials and tie-breaker drawn from `rng`.
+    ///
+    /// An ice-lite agent ([`IceConfig::lite`]) is always controlled, whatever `role` says.
+    /// Add host addresses next, then exchange credentials and candidates with the peer.
+    pub fn new(config: IceConfig, role: Role, now: Instant, rng: &mut dyn CryptoRng) -> Self {
+        let role = if config.lite { Role::Controlled } else { role };
+        let max_remote = config.max_remote_candidates;
+        let max_pairs = config.max_pairs;
+        Self {
+            role,
+            tie_breaker: rng.next_u64(),
+            state: IceConnectionState::New,
+            resume_state: IceConnectionState::Connected,
+            last_now: now,
+            generation: 0,
+            local_creds: Credentials::random(rng),
+            remote_creds: None,
+            check_username: String::new(),
+            local: Vec::with_capacity(MAX_LOCAL_CANDIDATES),
+            servers: Vec::with_capacity(MAX_STUN_SERVERS),
+            gathers: Vec::with_capacity(MAX_HOSTS * MAX_STUN_SERVERS),
+            gathering_reported: false,
+            remote: Vec::with_capacity(max_remote),
+            end_of_candidates: false,
+            checklist: CheckList::new(max_pairs),
+            selected: None,
+            first_valid_at: None,
+            last_activity: None,
+            last_paced: None,
+            outbox: VecDeque::with_capacity(OUTBOX_LIMIT),
+            events: VecDeque::with_capacity(16),
+            timers: TimerTable::default(),
+            stats: IceStats::default(),
+            config,
+        }
+    }
+
+    // ---- getters ----
+
+    /// The local username fragment and password to signal to the peer. Changed by
+    /// [`restart`](Self::restart).
+    pub fn local_credentials(&self) -> &Credentials {
+        &self.local_creds
+    }
+
+    /// The current role; a role conflict may change it ([`IceEvent::RoleChanged`]).
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The connection state; every change is also reported as [`IceEvent::StateChanged`].
+    pub fn state(&self) -> IceConnectionState {
+        self.state
+    }
+
+    /// Whether this is an ice-lite agent.
+    pub fn is_lite(&self) -> bool {
+        self.config.lite
+    }
+
+    /// The selected pair as (local base, remote address): where application data goes. `None`
+    /// before the first nomination, after consent is lost, and after [`close`](Self::close).
+    pub fn selected_pair(&self) -> Option<(SocketAddr, SocketAddr)> {
+        self.selected.as_ref().map(|s| (s.local, s.remote))
+    }
+
+    /// The local candidates of the current session: hosts, server-reflexive and peer-reflexive.
+    pub fn local_candidates(&self) -> impl Iterator<Item = &Candidate> {
+        self.local.iter()
+    }
+
+    /// Counters of what the agent received, sent and dropped.
+    pub fn stats(&self) -> &IceStats {
+        &self.stats
+    }
+
+    /// Number of remote candidates held (signalled and peer-reflexive).
+    #[cfg(test)]
+    pub(crate) fn remote_candidate_count(&self) -> usize {
+        self.remote.len()
+    }
+
+    /// Number of pairs in the check list.
+    #[cfg(test)]
+    pub(crate) fn pair_count(&self) -> usize {
+        self.checklist.len()
+    }
+
+    // ---- commands ----
+
+    /// Sets the peer's username fragment and password, from signalling.
+    ///
+    /// Checks start once credentials and at least one remote candidate are known. Setting
+    /// credentials that differ from ones already set means the peer restarted ICE: remote
+    /// candidates and pairs are dropped (the selected pair keeps working until a new one is
+    /// selected), as after [`restart`](Self::restart) but keeping the local credentials.
+    pub fn set_remote_credentials(&mut self, now: Instant, c: Credentials) {
+        let now = self.clamp(now);
+        if self.is_closed() {
+            return;
+        }
+        match &self.remote_creds {
+            Some(old) if *old == c => return,
+            Some(_) => self.new_session(),
+            None => {}
+        }
+        self.check_username.clear();
+        self.check_username.push_str(&c.ufrag);
+        self.check_username.push(':');
+        self.check_username.push_str(&self.local_creds.ufrag);
+        self.remote_creds = Some(c);
+        self.last_activity = Some(now);
+        self.arm_timers();
+    }
+
+    /// Adds a local address the driver can send from and receive on, as a host candidate
+    /// (reported as [`IceEvent::LocalCandidate`]). Server-reflexive gathering starts from it
+    /// for every STUN server of its family.
+    ///
+    /// Adding an address twice does nothing. Fails for unusable addresses, past
+    /// eight addresses, or when closed.
+    pub fn add_host_address(&mut self, now: Instant, addr: SocketAddr) -> Result<(), CandidateError> {
+        self.clamp(now);
+        if self.is_closed() {
+            return Err(CandidateError::Closed);
+        }
+        if !is_usable(&addr) {
+            return Err(CandidateError::BadAddress);
+        }
+        if self.hosts().any(|h| h.addr() == addr) {
+            return Ok(());
+        }
+        if self.hosts().count() >= MAX_HOSTS {
+            return Err(CandidateError::TooManyCandidates);
+        }
+        let index = self
+            .hosts()
+            .filter(|h| h.addr().is_ipv6() == addr.is_ipv6())
+            .count();
+        let host = Candidate::host_with_index(addr, index);
+        self.events.push_back(IceEvent::LocalCandidate(host.clone()));
+        if !self.config.lite {
+            for r in self.remote.iter().filter(|r| same_family(r.addr(), addr)) {
+                if self.checklist.add(&host, r, self.role) == Added::Dropped {
+                    self.stats.pairs_dropped += 1;
+                }
+            }
+        }
+        for &server in self.servers.iter().filter(|s| same_family(**s, addr)) {
+            self.gathers.push(Gather {
+                server,
+                base: addr,
+                state: GatherState::Pending,
+            });
+        }
+        // Hosts go before derived candidates so that they are never crowded out.
+        let at = self.hosts().count();
+        self.local.insert(at, host);
+        self.gathering_reported = false;
+        self.arm_timers();
+        Ok(())
+    }
+
+    /// Adds a STUN server to gather server-reflexive candidates from, with a Binding request
+    /// from every host address of its family (paced by Ta). Not for ice-lite agents.
+    ///
+    /// Adding a server twice does nothing. Fails past four servers.
+    pub fn add_stun_server(&mut self, now: Instant, server: SocketAddr) -> Result<(), CandidateError> {
+        self.clamp(now);
+        if self.is_closed() {
+            return Err(CandidateError::Closed);
+        }
+        if self.config.lite {
+            return Err(CandidateError::Lite);
+        }
+        if !is_usable(&server) {
+            return Err(CandidateError::BadAddress);
+        }
+        if self.servers.contains(&server) {
+            return Ok(());
+        }
+        if self.servers.len() >= MAX_STUN_SERVERS {
+            return Err(CandidateError::TooManyCandidates);
+        }
+        self.servers.push(server);
+        let bases: Vec<SocketAddr> = self
+            .hosts()
+            .map(Candidate::addr)
+            .filter(|b| same_family(*b, server))
+            .collect();
+        for base in bases {
+            self.gathers.push(Gather {
+                server,
+                base,
+                state: GatherState::Pending,
+            });
+        }
+        self.gathering_reported = false;
+        self.arm_timers();
+        Ok(())
+    }
+
+    /// Adds a remote candidate from signalling, at any time (trickle ICE, RFC 8838): it is
+    /// paired with the host addresses of its family and the new pairs are checked.
+    ///
+    /// A candidate with the address of a known one does nothing, except that it replaces a
+    /// peer-reflexive candidate learned from a check (RFC 8445 section 7.3.1.3). Fails past
+    /// [`IceConfig::max_remote_candidates`], for TCP candidates, components other than 1,
+    /// unusable addresses, after [`end_of_remote_candidates`](Self::end_of_remote_candidates),
+    /// and when closed.
+    pub fn add_remote_candidate(&mut self, now: Instant, c: Candidate) -> Result<(), CandidateError> {
+        let now = self.clamp(now);
+        if self.is_closed() {
+            return Err(CandidateError::Closed);
+        }
+        if c.transport() != crate::Transport::Udp {
+            return Err(CandidateError::UnsupportedTransport);
+        }
+        if c.component() != COMPONENT_RTP {
+            return Err(CandidateError::UnsupportedComponent);
+        }
+        if !is_usable(&c.addr()) {
+            return Err(CandidateError::BadAddress);
+        }
+        if self.end_of_candidates {
+            return Err(CandidateError::AfterEndOfCandidates);
+        }
+        if let Some(known) = self.remote.iter_mut().find(|r| r.addr() == c.addr()) {
+            if known.kind() == CandidateKind::PeerReflexive && c.kind() != CandidateKind::PeerReflexive
+            {
+                known.replace_with(&c);
+                self.checklist.update_remote(known, self.role);
+            }
+            return Ok(());
+        }
+        if self.remote.len() >= self.config.max_remote_candidates {
+            return Err(CandidateError::TooManyCandidates);
+        }
+        self.pair_remote(&c);
+        self.remote.push(c);
+        self.last_activity = Some(now);
+        self.arm_timers();
+        Ok(())
+    }
+
+    /// Tells the agent the peer has no more candidates for this session (RFC 8838 section
+    /// 8.2). Once every pair has failed, the agent then fails at once instead of waiting
+    /// [`IceConfig::trickle_timeout`] for more candidates; once every check has finished with
+    /// a pair selected, the state becomes [`Completed`](IceConnectionState::Completed).
+    pub fn end_of_remote_candidates(&mut self, now: Instant) {
+        self.clamp(now);
+        if self.is_closed() {
+            return;
+        }
+        self.end_of_candidates = true;
+        self.arm_timers();
+    }
+
+    /// Restarts ICE (RFC 8445 section 2.4): new local credentials (signal them), remote
+    /// credentials and candidates cleared until set again, the check list rebuilt and
+    /// gathering redone (host candidates are reported again).
+    ///
+    /// The selected pair keeps working, with consent checks and answers under the old
+    /// session's credentials, until a pair of the new session is selected. A failed agent
+    /// goes back to [`New`](IceConnectionState::New).
+    pub fn restart(&mut self, now: Instant, rng: &mut dyn CryptoRng) {
+        let now = self.clamp(now);
+        if self.is_closed() {
+            return;
+        }
+        self.local_creds = Credentials::random(rng);
+        self.new_session();
+        self.remote_creds = None;
+        self.check_username.clear();
+        self.local.retain(|c| c.kind() == CandidateKind::Host);
+        for c in &self.local {
+            self.events.push_back(IceEvent::LocalCandidate(c.clone()));
+        }
+        for g in &mut self.gathers {
+            g.state = GatherState::Pending;
+        }
+        self.gathering_reported = false;
+        self.last_activity = None;
+        if self.selected.is_none() && self.state != IceConnectionState::New {
+            self.set_state(IceConnectionState::New);
+        }
+        let _ = now;
+        self.arm_timers();
+    }
+
+    /// Closes the agent: it sends nothing more, answers nothing, and
+    /// [`poll_timeout`](Self::poll_timeout) returns `None`. Reports
+    /// [`Closed`](IceConnectionState::Closed).
+    pub fn close(&mut self, now: Instant) {
+        self.clamp(now);
+        if self.is_closed() {
+            return;
+        }
+        self.outbox.clear();
+        self.selected = None;
+        self.timers.stop_all();
+        self.set_state(IceConnectionState::Closed);
+    }
+
+    // ---- timers ----
+
+    /// Fires the timers due at `now`: Ta-paced checks and gathering requests,
+    /// retransmissions, nomination, consent checks, keepalives, and the Disconnected and
+    /// Failed transitions. Early or repeated calls do nothing.
+    pub fn handle_timeout(&mut self, now: Instant, rng: &mut dyn CryptoRng) {
+        let now = self.clamp(now);
+        if !self.is_active() {
+            return;
+        }
+        self.run_transactions(now);
+        if self.is_active() {
+            self.pace(now, rng);
+            self.maybe_nominate(now, rng);
+            self.run_consent(now, rng);
+            self.check_failure(now);
+        }
+        if self.is_active()
+            && !self.gathering_reported
+            && self.hosts().next().is_some()
+            && self
+                .gathers
+                .iter()
+                .all(|g| matches!(g.state, GatherState::Done))
+        {
+            self.gathering_reported = true;
+            self.events.push_back(IceEvent::GatheringComplete);
+        }
+        self.update_state();
+        self.arm_timers();
+    }
+
+    /// Retransmissions and timeouts of checks and gathering requests.
+    fn run_transactions(&mut self, now: Instant) {
+        let mut failed_any = false;
+        for pair in &mut self.checklist.pairs {
+            let Some(check) = &mut pair.check else {
+                continue;
+            };
+            match check.timer.handle_timeout(now) {
+                TimerOutcome::Wait => {}
+                TimerOutcome::Retransmit => {
+                    let tid = check.tid;
+                    if push_out(&mut self.outbox, Outgoing::Check(tid)) {
+                        self.stats.check_retransmits += 1;
+                    }
+                }
+                TimerOutcome::TimedOut => {
+                    pair.check = None;
+                    pair.state = PairState::Failed;
+                    pair.valid = false;
+                    pair.nominate_on_success = false;
+                    self.stats.checks_failed += 1;
+                    failed_any = true;
+                }
+            }
+        }
+        if failed_any {
+            self.first_valid_at = self.first_valid_at.filter(|_| self.checklist.best_valid().is_some());
+        }
+        for g in &mut self.gathers {
+            if let GatherState::InFlight { tid, timer } = &mut g.state {
+                match timer.handle_timeout(now) {
+                    TimerOutcome::Wait => {}
+                    TimerOutcome::Retransmit => {
+                        let tid = *tid;
+                        push_out(&mut self.outbox, Outgoing::Gather(tid));
+                    }
+                    TimerOutcome::TimedOut => g.state = GatherState::Done,
+                }
+            }
+        }
+    }
+
+    /// One Ta tick: a triggered check, else a gathering request, else the best waiting check.
+    fn pace(&mut self, now: Instant, rng: &mut dyn CryptoRng) {
+        if self.last_paced.is_some_and(|t| now < after(t, self.config.ta)) {
+            return;
+        }
+        let can_check = !self.config.lite && self.remote_creds.is_some();
+        if can_check && let Some(i) = self.checklist.pop_triggered() {
+            self.start_check(i, false, now, rng);
+            return;
+        }
+        if let Some(g) = self
+            .gathers
+            .iter_mut()
+            .find(|g| matches!(g.state, GatherState::Pending))
+        {
+            let tid = TransactionId::random(rng);
+            let timer = RetransmitTimer::with_limits(
+                now,
+                self.config.check_rto,
+                self.config.check_max_transmits,
+                CHECK_LAST_WAIT_FACTOR,
+            );
+            g.state = GatherState::InFlight { tid, timer };
+            push_out(&mut self.outbox, Outgoing::Gather(tid));
+            self.last_paced = Some(now);
+            return;
+        }
+        if can_check && let Some(i) = self.checklist.next_ordinary() {
+            self.start_check(i, false, now, rng);
+        }
+    }
+
+    /// Sends a new check on pair `i` (a new transaction, replacing any in flight).
+    pub(crate) fn start_check(
+        &mut self,
+        i: usize,
+        use_candidate: bool,
+        now: Instant,
+        rng: &mut dyn CryptoRng,
+    ) {
+        let role = self.role;
+        let timer = RetransmitTimer::with_limits(
+            now,
+            self.config.check_rto,
+            self.config.check_max_transmits,
+            CHECK_LAST_WAIT_FACTOR,
+        );
+        let Some(pair) = self.checklist.pairs.get_mut(i) else {
+            return;
+        };
+        let tid = TransactionId::random(rng);
+        pair.check = Some(Check {
+            tid,
+            timer,
+            use_candidate,
+            role,
+        });
+        pair.triggered = None;
+        if pair.state != PairState::Succeeded {
+            pair.state = PairState::InProgress;
+        }
+        push_out(&mut self.outbox, Outgoing::Check(tid));
+        self.last_paced = Some(now);
+        if self.state == IceConnectionState::New {
+            self.set_state(IceConnectionState::Checking);
+        }
+    }
+
+    /// Regular nomination by the controlling agent (RFC 8445 section 8.1.1): once the best
+    /// valid pair cannot be beaten by a pair still being checked, or
+    /// [`IceConfig::nomination_timeout`] after the first valid pair, it is checked again with
+    /// USE-CANDIDATE. A better pair that becomes valid later is nominated in turn (the pair is
+    /// switched, as browsers do; RFC 8445 would keep the first).
+    fn maybe_nominate(&mut self, now: Instant, rng: &mut dyn CryptoRng) {
+        if self.config.lite || self.role != Role::Controlling || self.remote_creds.is_none() {
+            return;
+        }
+        let Some(best) = self.checklist.best_valid() else {
+            return;
+        };
+        let pairs = &self.checklist.pairs;
+        if pairs[best].nominated
+            || pairs
+                .iter()
+                .any(|p| p.check.as_ref().is_some_and(|c| c.use_candidate))
+        {
+            return;
+        }
+        let waited = self
+            .first_valid_at
+            .is_some_and(|t| now >= after(t, self.config.nomination_timeout));
+        if self.checklist.better_pending(pairs[best].priority) && !waited {
+            return;
+        }
+        self.start_check(best, true, now, rng);
+    }
+
+    /// Consent freshness checks (RFC 7675), keepalives (RFC 8445 section 11), and the
+    /// Disconnected and consent-lost transitions.
+    fn run_consent(&mut self, now: Instant, rng: &mut dyn CryptoRng) {
+        let lite = self.config.lite;
+        let Some(sel) = &mut self.selected else {
+            return;
+        };
+        if now >= after(sel.last_response, self.config.consent_timeout) {
+            self.fail();
+            return;
+        }
+        if !lite && now >= sel.consent_next {
+            let tid = TransactionId::random(rng);
+            if push_out(&mut self.outbox, Outgoing::Consent(tid)) {
+                sel.consent_tids[sel.consent_cursor % CONSENT_TIDS] = Some(tid);
+                sel.consent_cursor = (sel.consent_cursor + 1) % CONSENT_TIDS;
+                self.stats.consent_checks_sent += 1;
+            }
+            sel.last_sent = now;
+            sel.unanswered_since.get_or_insert(now);
+            sel.consent_after_answer = after(now, jitter(self.config.consent_interval, rng));
+            sel.consent_next = after(now, self.config.consent_retry_interval)
+                .min(sel.consent_after_answer);
+        }
+        if now >= after(sel.last_sent, self.config.keepalive_interval) {
+            let tid = TransactionId::random(rng);
+            if push_out(&mut self.outbox, Outgoing::Keepalive(tid)) {
+                self.stats.keepalives_sent += 1;
+            }
+            sel.last_sent = now;
+        }
+    }
+
+    /// Fails the agent when the check list is exhausted (RFC 8445 section 8.1.2 with RFC 8838
+    /// section 8.2: end-of-candidates, or the trickle timeout).
+    fn check_failure(&mut self, now: Instant) {
+        if self.selected.is_some() {
+            return;
+        }
+        if let Some(deadline) = self.failure_deadline()
+            && now >= deadline
+        {
+            self.fail();
+        }
+    }
+
+    /// When the agent fails for lack of a working pair, if nothing changes.
+    fn failure_deadline(&self) -> Option<Instant> {
+        if self.selected.is_some() || !self.is_active() {
+            return None;
+        }
+        let started = self.last_activity?;
+        let exhausted = self.config.lite || self.checklist.all_failed();
+        if !exhausted {
+            return None;
+        }
+        if self.end_of_candidates && !self.config.lite {
+            Some(self.last_now)
+        } else {
+            Some(after(started, self.config.trickle_timeout))
+        }
+    }
+
+    /// Consent lost or checks exhausted: stop sending and report Failed.
+    pub(crate) fn fail(&mut self) {
+        self.selected = None;
+        self.outbox.retain(|o| matches!(o, Outgoing::Response { .. }));
+        for p in &mut self.checklist.pairs {
+            p.check = None;
+            p.triggered = None;
+        }
+        self.set_state(IceConnectionState::Failed);
+    }
+
+    /// Derived transitions: Connected to Completed, and Disconnected.
+    pub(crate) fn update_state(&mut self) {
+        let Some(sel) = &self.selected else {
+            return;
+        };
+        let unanswered = sel
+            .unanswered_since
+            .is_some_and(|t| self.last_now >= after(t, self.config.disconnected_timeout));
+        match self.state {
+            IceConnectionState::Connected | IceConnectionState::Completed if unanswered => {
+                self.resume_state = self.state;
+                self.set_state(IceConnectionState::Disconnected);
+            }
+            IceConnectionState::Connected
+                if self.end_of_candidates
+                    && sel.generation == self.generation
+                    && (self.config.lite || self.checklist.is_finished()) =>
+            {
+                self.set_state(IceConnectionState::Completed);
+            }
+            _ => {}
+        }
+    }
+
+    /// Sets every timer from the current state. Called at the end of each public method.
+    pub(crate) fn arm_timers(&mut self) {
+        if !self.is_active() {
+            self.timers.stop_all();
+            return;
+        }
+        let now = self.last_now;
+        let mut t = TimerTable::default();
+        let can_check = !self.config.lite && self.remote_creds.is_some();
+        let pacing = self
+            .gathers
+            .iter()
+            .any(|g| matches!(g.state, GatherState::Pending))
+            || (can_check && self.checklist.has_work());
+        if pacing {
+            t.set(
+                Timer::Pacing,
+                self.last_paced.map_or(now, |p| after(p, self.config.ta)),
+            );
+        }
+        let checks = self
+            .checklist
+            .pairs
+            .iter()
+            .filter_map(|p| p.check.as_ref().map(|c| c.timer.deadline()));
+        let gathers = self.gathers.iter().filter_map(|g| match &g.state {
+            GatherState::InFlight { timer, .. } => Some(timer.deadline()),
+            _ => None,
+        });
+        t.set_opt(Timer::Transaction, checks.chain(gathers).min());
+        if can_check
+            && self.role == Role::Controlling
+            && let Some(best) = self.checklist.best_valid()
+        {
+            let pairs = &self.checklist.pairs;
+            let nominating = pairs
+                .iter()
+                .any(|p| p.check.as_ref().is_some_and(|c| c.use_candidate));
+            if !pairs[best].nominated && !nominating {
+                let at = if self.checklist.better_pending(pairs[best].priority) {
+                    self.first_valid_at
+                        .map_or(now, |f| after(f, self.config.nomination_timeout))
+                } else {
+                    now
+                };
+                t.set(Timer::Nomination, at);
+            }
+        }
+        if let Some(sel) = &self.selected {
+            if !self.config.lite {
+                t.set(Timer::Consent, sel.consent_next);
+                if self.state != IceConnectionState::Disconnected
+                    && let Some(u) = sel.unanswered_since
+                {
+                    t.set(Timer::Disconnected, after(u, self.config.disconnected_timeout));
+                }
+            }
+            t.set(Timer::Keepalive, after(sel.last_sent, self.config.keepalive_interval));
+            t.set(Timer::ConsentExpiry, after(sel.last_response, self.config.consent_timeout));
+        }
+        t.set_opt(Timer::Fail, self.failure_deadline());
+        let gathering_pending = !self.gathering_reported
+            && self.hosts().next().is_some()
+            && self
+                .gathers
+                .iter()
+                .all(|g| matches!(g.state, GatherState::Done));
+        if gathering_pending {
+            t.set(Timer::Immediate, now);
+        }
+        self.timers = t;
+    }
+
+    // ---- output ----
+
+    /// Writes the next datagram into `buf` and says where to send it, or returns `None` when
+    /// nothing is waiting. Call after every `handle_*` and command until it returns `None`.
+    /// Never returns anything after [`close`](Self::close).
+    ///
+    /// `buf` should hold at least 548 bytes; a message that does not fit is dropped and
+    /// counted in [`IceStats::transmit_errors`].
+    pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
+        self.clamp(now);
+        if self.is_closed() {
+            return None;
+        }
+        while let Some(out) = self.outbox.pop_front() {
+            if let Some(t) = self.encode(out, buf) {
+                return Some(t);
+            }
+        }
+        None
+    }
+
+    /// The next event for the application, or `None`. Call after draining
+    /// [`poll_transmit`](Self::poll_transmit).
+    pub fn poll_event(&mut self) -> Option<IceEvent> {
+        self.events.pop_front()
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) should next be called: never earlier than
+    /// the latest `now` seen (if something is due, that `now`), and `None` when closed or
+    /// failed. Changes after every `handle_*` call and command.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if !self.is_active() {
+            return None;
+        }
+        self.timers.next().map(|t| t.max(self.last_now))
+    }
+
+    // ---- helpers ----
+
+    /// Clamps time that goes backwards to the latest `now` seen.
+    pub(crate) fn clamp(&mut self, now: Instant) -> Instant {
+        if now > self.last_now {
+            self.last_now = now;
+        }
+        self.last_now
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.state == IceConnectionState::Closed
+    }
+
+    /// Neither closed nor failed.
+    pub(crate) fn is_active(&self) -> bool {
+        !matches!(
+            self.state,
+            IceConnectionState::Closed | IceConnectionState::Failed
+        )
+    }
+
+    pub(crate) fn hosts(&self) -> impl Iterator<Item = &Candidate> {
+        self.local.iter().filter(|c| c.kind() == CandidateKind::Host)
+    }
+
+    /// Pairs a new remote candidate with every host of its family.
+    pub(crate) fn pair_remote(&mut self, remote: &Candidate) {
+        if self.config.lite {
+            return;
+        }
+        for h in self
+            .local
+            .iter()
+            .filter(|h| h.kind() == CandidateKind::Host && same_family(h.addr(), remote.addr()))
+        {
+            if self.checklist.add(h, remote, self.role) == Added::Dropped {
+                self.stats.pairs_dropped += 1;
+            }
+        }
+    }
+
+    /// Drops the remote side of the current session (ICE restart, local or remote).
+    fn new_session(&mut self) {
+        self.generation = self.generation.wrapping_add(1);
+        self.remote.clear();
+        self.checklist.clear();
+        self.end_of_candidates = false;
+        self.first_valid_at = None;
+        self.outbox.retain(|o| {
+            matches!(
+                o,
+                Outgoing::Response { .. } | Outgoing::Consent(_) | Outgoing::Keepalive(_)
+            )
+        });
+    }
+
+    pub(crate) fn set_state(&mut self, state: IceConnectionState) {
+        if self.state != state {
+            self.state = state;
+            self.events.push_back(IceEvent::StateChanged(state));
+        }
+    }
+
+    pub(crate) fn set_role(&mut self, role: Role) {
+        if self.role != role {
+            self.role = role;
+            self.checklist.set_role(role);
+            self.events.push_back(IceEvent::RoleChanged(role));
+        }
+    }
+
+    /// Selects nominated pair `i` if it is from the current session and ranks above the
+    /// selected pair (RFC 8445 section 8.1.1: the highest-priority nominated pair wins), or
+    /// the selected pair is from an earlier session.
+    pub(crate) fn select_pair(&mut self, i: usize, now: Instant, rng: &mut dyn CryptoRng) {
+        let Some(pair) = self.checklist.pairs.get(i) else {
+            return;
+        };
+        let (local, remote, priority, prflx) =
+            (pair.local, pair.remote, pair.priority, pair.prflx_priority);
+        self.select(local, remote, priority, prflx, now, rng);
+    }
+
+    /// See [`select_pair`](Self::select_pair); also used by ice-lite, which has no pairs.
+    pub(crate) fn select(
+        &mut self,
+        local: SocketAddr,
+        remote: SocketAddr,
+        priority: u64,
+        prflx_priority: u32,
+        now: Instant,
+        rng: &mut dyn CryptoRng,
+    ) {
+        if let Some(sel) = &self.selected
+            && sel.generation == self.generation
+            && (sel.priority >= priority || (sel.local == local && sel.remote == remote))
+        {
+            return;
+        }
+        let Some(remote_creds) = &self.remote_creds else {
+            // Checks of this session cannot have succeeded without remote credentials,
+            // except for ice-lite, which needs them only for consent (which it does not do).
+            if !self.config.lite {
+                return;
+            }
+            self.install_selected(local, remote, priority, prflx_priority, String::new(), now, rng);
+            return;
+        };
+        let pwd = remote_creds.pwd.clone();
+        self.install_selected(local, remote, priority, prflx_priority, pwd, now, rng);
+    }
+
+    #[allow(clippy::too_many_arguments, reason = "private plumbing of one struct's fields")]
+    fn install_selected(
+        &mut self,
+        local: SocketAddr,
+        remote: SocketAddr,
+        priority: u64,
+        prflx_priority: u32,
+        remote_pwd: String,
+        now: Instant,
+        rng: &mut dyn CryptoRng,
+    ) {
+        let consent_next = after(now, jitter(self.config.consent_interval, rng));
+        self.selected = Some(Selected {
+            local,
+            remote,
+            priority,
+            prflx_priority,
+            generation: self.generation,
+            local_creds: self.local_creds.clone(),
+            username: self.check_username.clone(),
+            remote_pwd,
+            consent_tids: [None; CONSENT_TIDS],
+            consent_cursor: 0,
+            consent_next,
+            consent_after_answer: consent_next,
+            unanswered_since: None,
+            last_response: now,
+            last_sent: now,
+        });
+        self.events
+            .push_back(IceEvent::SelectedPairChanged { local, remote });
+        if matches!(
+            self.state,
+            IceConnectionState::New | IceConnectionState::Checking | IceConnectionState::Disconnected
+        ) {
+            self.set_state(IceConnectionState::Connected);
+        }
+    }
+}
+
+/// Queues an outgoing message unless the outbox is full.
+pub(crate) fn push_out(outbox: &mut VecDeque<Outgoing>, out: Outgoing) -> bool {
+    if outbox.len() >= OUTBOX_LIMIT {
+        return false;
+    }
+    outbox.push_back(out);
+    true
+}
+
+pub(crate) fn same_family(a: SocketAddr, b: SocketAddr) -> bool {
+    a.is_ipv4() == b.is_ipv4()
+}
+
+/// `t + d`, saturating at a year later rather than overflowing.
+pub(crate) fn after(t: Instant, d: Duration) -> Instant {
+    t.checked_add(d)
+        .or_else(|| t.checked_add(Duration::from_secs(365 * 24 * 3600)))
+        .unwrap_or(t)
+}
+
+/// `d` times a factor drawn uniformly from 0.8 to 1.2 (RFC 7675 section 5.1).
+pub(crate) fn jitter(d: Duration, rng: &mut dyn CryptoRng) -> Duration {
+    let nanos = d.as_nanos().min(u128::from(u64::MAX));
+    let span = nanos * 2 / 5;
+    let r = u128::from(rng.next_u32());
+    let value = nanos * 4 / 5 + ((span * r) >> 32);
+    Duration::from_nanos(u64::try_from(value).unwrap_or(u64::MAX))
+}

@@ -1,0 +1,81 @@
+//! What the agent tells the application: events, connection states and roles.
+
+use std::net::SocketAddr;
+
+use crate::ice::Candidate;
+
+/// The ICE role of an agent (RFC 8445 section 6.1.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Decides which pair is used by nominating it (usually the offerer).
+    Controlling,
+    /// Uses the pair the controlling agent nominates.
+    Controlled,
+}
+
+impl Role {
+    /// The other role.
+    pub fn opposite(self) -> Self {
+        match self {
+            Self::Controlling => Self::Controlled,
+            Self::Controlled => Self::Controlling,
+        }
+    }
+}
+
+/// The connection state of an agent, after `RTCIceConnectionState` (W3C WebRTC section 5.6).
+///
+/// ```text
+///   New ──> Checking ──> Connected ──> Completed
+///              │            │  ^           │
+///              │            v  │           v
+///              │        Disconnected <─────┘
+///              v            │
+///            Failed <───────┘        (any) ──close()──> Closed
+/// ```
+///
+/// `Connected`/`Completed` fall to `Failed` when consent is lost; `Failed` goes back to `New`
+/// (then `Checking`) only through [`Agent::restart`](super::Agent::restart).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IceConnectionState {
+    /// Gathering or waiting for the remote credentials and candidates.
+    New,
+    /// Checks are running (or, for ice-lite, being answered) and no pair is selected yet.
+    Checking,
+    /// A nominated pair is selected; checks may continue on other pairs.
+    Connected,
+    /// A pair is selected, end-of-candidates was received and every check has finished.
+    Completed,
+    /// The selected pair stopped answering consent checks for
+    /// [`IceConfig::disconnected_timeout`](super::IceConfig::disconnected_timeout); it goes
+    /// back to the previous state when answers resume.
+    Disconnected,
+    /// Every pair failed, or consent was lost (RFC 7675). Nothing more is sent until
+    /// [`Agent::restart`](super::Agent::restart).
+    Failed,
+    /// [`Agent::close`](super::Agent::close) was called. Terminal.
+    Closed,
+}
+
+/// Something the application should know, from [`Agent::poll_event`](super::Agent::poll_event).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IceEvent {
+    /// The connection state changed.
+    StateChanged(IceConnectionState),
+    /// A new local candidate (host or server-reflexive) to signal to the peer.
+    LocalCandidate(Candidate),
+    /// Every local candidate of this generation has been reported (signal end-of-candidates).
+    GatheringComplete,
+    /// A new pair is selected: send application data from `local` (a base, so the driver's
+    /// socket address) to `remote`.
+    SelectedPairChanged {
+        /// The local base.
+        local: SocketAddr,
+        /// The remote address.
+        remote: SocketAddr,
+    },
+    /// The role changed to resolve a role conflict (RFC 8445 section 7.3.1.1).
+    RoleChanged(Role),
+}
