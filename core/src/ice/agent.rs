@@ -15,8 +15,8 @@ use crate::ice::checklist::{Added, CheckList};
 use crate::ice::pair::{Check, PairState};
 use crate::ice::timer::{Timer, TimerTable};
 use crate::ice::{
-    Candidate, CandidateError, CandidateKind, Credentials, IceConfig, IceConnectionState,
-    IceEvent, IceStats, Role,
+    Candidate, CandidateError, CandidateKind, Credentials, IceConfig, IceConnectionState, IceEvent,
+    IceStats, Role,
 };
 use crate::stun::{RetransmitTimer, TimerOutcome, TransactionId};
 
@@ -298,7 +298,11 @@ impl Agent {
     ///
     /// Adding an address twice does nothing. Fails for unusable addresses, past
     /// eight addresses, or when closed.
-    pub fn add_host_address(&mut self, now: Instant, addr: SocketAddr) -> Result<(), CandidateError> {
+    pub fn add_host_address(
+        &mut self,
+        now: Instant,
+        addr: SocketAddr,
+    ) -> Result<(), CandidateError> {
         self.clamp(now);
         if self.is_closed() {
             return Err(CandidateError::Closed);
@@ -317,7 +321,8 @@ impl Agent {
             .filter(|h| h.addr().is_ipv6() == addr.is_ipv6())
             .count();
         let host = Candidate::host_with_index(addr, index);
-        self.events.push_back(IceEvent::LocalCandidate(host.clone()));
+        self.events
+            .push_back(IceEvent::LocalCandidate(host.clone()));
         if !self.config.lite {
             for r in self.remote.iter().filter(|r| same_family(r.addr(), addr)) {
                 if self.checklist.add(&host, r, self.role) == Added::Dropped {
@@ -344,7 +349,11 @@ impl Agent {
     /// from every host address of its family (paced by Ta). Not for ice-lite agents.
     ///
     /// Adding a server twice does nothing. Fails past four servers.
-    pub fn add_stun_server(&mut self, now: Instant, server: SocketAddr) -> Result<(), CandidateError> {
+    pub fn add_stun_server(
+        &mut self,
+        now: Instant,
+        server: SocketAddr,
+    ) -> Result<(), CandidateError> {
         self.clamp(now);
         if self.is_closed() {
             return Err(CandidateError::Closed);
@@ -387,7 +396,11 @@ impl Agent {
     /// [`IceConfig::max_remote_candidates`], for TCP candidates, components other than 1,
     /// unusable addresses, after [`end_of_remote_candidates`](Self::end_of_remote_candidates),
     /// and when closed.
-    pub fn add_remote_candidate(&mut self, now: Instant, c: Candidate) -> Result<(), CandidateError> {
+    pub fn add_remote_candidate(
+        &mut self,
+        now: Instant,
+        c: Candidate,
+    ) -> Result<(), CandidateError> {
         let now = self.clamp(now);
         if self.is_closed() {
             return Err(CandidateError::Closed);
@@ -405,7 +418,8 @@ impl Agent {
             return Err(CandidateError::AfterEndOfCandidates);
         }
         if let Some(known) = self.remote.iter_mut().find(|r| r.addr() == c.addr()) {
-            if known.kind() == CandidateKind::PeerReflexive && c.kind() != CandidateKind::PeerReflexive
+            if known.kind() == CandidateKind::PeerReflexive
+                && c.kind() != CandidateKind::PeerReflexive
             {
                 known.replace_with(&c);
                 self.checklist.update_remote(known, self.role);
@@ -443,7 +457,7 @@ impl Agent {
     /// session's credentials, until a pair of the new session is selected. A failed agent
     /// goes back to [`New`](IceConnectionState::New).
     pub fn restart(&mut self, now: Instant, rng: &mut dyn CryptoRng) {
-        let now = self.clamp(now);
+        self.clamp(now);
         if self.is_closed() {
             return;
         }
@@ -463,7 +477,6 @@ impl Agent {
         if self.selected.is_none() && self.state != IceConnectionState::New {
             self.set_state(IceConnectionState::New);
         }
-        let _ = now;
         self.arm_timers();
     }
 
@@ -539,7 +552,9 @@ impl Agent {
             }
         }
         if failed_any {
-            self.first_valid_at = self.first_valid_at.filter(|_| self.checklist.best_valid().is_some());
+            self.first_valid_at = self
+                .first_valid_at
+                .filter(|_| self.checklist.best_valid().is_some());
         }
         for g in &mut self.gathers {
             if let GatherState::InFlight { tid, timer } = &mut g.state {
@@ -557,7 +572,10 @@ impl Agent {
 
     /// One Ta tick: a triggered check, else a gathering request, else the best waiting check.
     fn pace(&mut self, now: Instant, rng: &mut dyn CryptoRng) {
-        if self.last_paced.is_some_and(|t| now < after(t, self.config.ta)) {
+        if self
+            .last_paced
+            .is_some_and(|t| now < after(t, self.config.ta))
+        {
             return;
         }
         let can_check = !self.config.lite && self.remote_creds.is_some();
@@ -645,7 +663,7 @@ impl Agent {
         }
         let waited = self
             .first_valid_at
-            .is_some_and(|t| now >= after(t, self.config.nomination_timeout));
+            .is_none_or(|t| now >= after(t, self.config.nomination_timeout));
         if self.checklist.better_pending(pairs[best].priority) && !waited {
             return;
         }
@@ -673,8 +691,8 @@ impl Agent {
             sel.last_sent = now;
             sel.unanswered_since.get_or_insert(now);
             sel.consent_after_answer = after(now, jitter(self.config.consent_interval, rng));
-            sel.consent_next = after(now, self.config.consent_retry_interval)
-                .min(sel.consent_after_answer);
+            sel.consent_next =
+                after(now, self.config.consent_retry_interval).min(sel.consent_after_answer);
         }
         if now >= after(sel.last_sent, self.config.keepalive_interval) {
             let tid = TransactionId::random(rng);
@@ -718,7 +736,7 @@ impl Agent {
     /// Consent lost or checks exhausted: stop sending and report Failed.
     pub(crate) fn fail(&mut self) {
         self.selected = None;
-        self.outbox.retain(|o| matches!(o, Outgoing::Response { .. }));
+        self.outbox.clear();
         for p in &mut self.checklist.pairs {
             p.check = None;
             p.triggered = None;
@@ -750,8 +768,10 @@ impl Agent {
         }
     }
 
-    /// Sets every timer from the current state. Called at the end of each public method.
+    /// Applies derived transitions, then sets every timer from the current state. Called at
+    /// the end of each public method.
     pub(crate) fn arm_timers(&mut self) {
+        self.update_state();
         if !self.is_active() {
             self.timers.stop_all();
             return;
@@ -804,11 +824,20 @@ impl Agent {
                 if self.state != IceConnectionState::Disconnected
                     && let Some(u) = sel.unanswered_since
                 {
-                    t.set(Timer::Disconnected, after(u, self.config.disconnected_timeout));
+                    t.set(
+                        Timer::Disconnected,
+                        after(u, self.config.disconnected_timeout),
+                    );
                 }
             }
-            t.set(Timer::Keepalive, after(sel.last_sent, self.config.keepalive_interval));
-            t.set(Timer::ConsentExpiry, after(sel.last_response, self.config.consent_timeout));
+            t.set(
+                Timer::Keepalive,
+                after(sel.last_sent, self.config.keepalive_interval),
+            );
+            t.set(
+                Timer::ConsentExpiry,
+                after(sel.last_response, self.config.consent_timeout),
+            );
         }
         t.set_opt(Timer::Fail, self.failure_deadline());
         let gathering_pending = !self.gathering_reported
@@ -883,7 +912,9 @@ impl Agent {
     }
 
     pub(crate) fn hosts(&self) -> impl Iterator<Item = &Candidate> {
-        self.local.iter().filter(|c| c.kind() == CandidateKind::Host)
+        self.local
+            .iter()
+            .filter(|c| c.kind() == CandidateKind::Host)
     }
 
     /// Pairs a new remote candidate with every host of its family.
@@ -966,14 +997,25 @@ impl Agent {
             if !self.config.lite {
                 return;
             }
-            self.install_selected(local, remote, priority, prflx_priority, String::new(), now, rng);
+            self.install_selected(
+                local,
+                remote,
+                priority,
+                prflx_priority,
+                String::new(),
+                now,
+                rng,
+            );
             return;
         };
         let pwd = remote_creds.pwd.clone();
         self.install_selected(local, remote, priority, prflx_priority, pwd, now, rng);
     }
 
-    #[allow(clippy::too_many_arguments, reason = "private plumbing of one struct's fields")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "private plumbing of one struct's fields"
+    )]
     fn install_selected(
         &mut self,
         local: SocketAddr,
@@ -1006,7 +1048,9 @@ impl Agent {
             .push_back(IceEvent::SelectedPairChanged { local, remote });
         if matches!(
             self.state,
-            IceConnectionState::New | IceConnectionState::Checking | IceConnectionState::Disconnected
+            IceConnectionState::New
+                | IceConnectionState::Checking
+                | IceConnectionState::Disconnected
         ) {
             self.set_state(IceConnectionState::Connected);
         }

@@ -230,11 +230,7 @@ impl Candidate {
             foundation: Foundation::compute(kind, addr.ip(), None),
             component: COMPONENT_RTP,
             transport: Transport::Udp,
-            priority: Self::compute_priority(
-                kind,
-                local_preference(&addr, index),
-                COMPONENT_RTP,
-            ),
+            priority: Self::compute_priority(kind, local_preference(&addr, index), COMPONENT_RTP),
             addr,
             kind,
             related: None,
@@ -390,8 +386,8 @@ impl FromStr for Candidate {
         let mut fields = s.split_ascii_whitespace();
         let mut next = |name: &'static str| fields.next().ok_or(CandidateError::Malformed(name));
 
-        let foundation =
-            Foundation::parse(next("foundation")?).ok_or(CandidateError::Malformed("foundation"))?;
+        let foundation = Foundation::parse(next("foundation")?)
+            .ok_or(CandidateError::Malformed("foundation"))?;
         let component: u16 = next("component-id")?
             .parse()
             .map_err(|_| CandidateError::Malformed("component-id"))?;
@@ -424,7 +420,9 @@ impl FromStr for Candidate {
         let mut raddr = None;
         let mut rport = None;
         while let Some(name) = fields.next() {
-            let value = fields.next().ok_or(CandidateError::Malformed("extension"))?;
+            let value = fields
+                .next()
+                .ok_or(CandidateError::Malformed("extension"))?;
             match name {
                 "raddr" => raddr = Some(parse_ip(value)?),
                 "rport" => rport = Some(parse_port(value)?),

@@ -69,7 +69,8 @@ pub enum IceEvent {
     /// Every local candidate of this generation has been reported (signal end-of-candidates).
     GatheringComplete,
     /// A new pair is selected: send application data from `local` (a base, so the driver's
-    /// socket address) to `remote`.
+    /// socket address) to `remote`. Also reported after an ICE restart when the new session's
+    /// pair is selected, even if it has the same addresses as the old one.
     SelectedPairChanged {
         /// The local base.
         local: SocketAddr,

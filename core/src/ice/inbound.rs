@@ -10,8 +10,9 @@ use std::time::Instant;
 use rand_core::CryptoRng;
 
 use crate::Receive;
-use crate::ice::agent::{Agent, GatherState, MAX_LOCAL_CANDIDATES, MAX_QUEUED_RESPONSES, Outgoing,
-    push_out};
+use crate::ice::agent::{
+    Agent, GatherState, MAX_LOCAL_CANDIDATES, MAX_QUEUED_RESPONSES, Outgoing, push_out,
+};
 use crate::ice::checklist::Added;
 use crate::ice::pair::{PairState, pair_priority};
 use crate::ice::{Candidate, CandidateKind, IceConnectionState, IceEvent, Role};
@@ -43,13 +44,10 @@ impl Agent {
         if !is_stun(bytes) {
             return false;
         }
-        let msg = match Message::new_checked(bytes) {
-            Ok(msg) => msg,
-            Err(_) => {
-                self.stats.stun_received += 1;
-                self.stats.stun_malformed += 1;
-                return true;
-            }
+        let Ok(msg) = Message::new_checked(bytes) else {
+            self.stats.stun_received += 1;
+            self.stats.stun_malformed += 1;
+            return true;
         };
         if msg.method() != Method::BINDING {
             return false;
@@ -248,7 +246,10 @@ impl Agent {
     /// The host candidate a datagram arrived on: the exact address, else the first host with
     /// the same port and family (a driver on a wildcard socket may not know the interface).
     fn host_for(&self, destination: SocketAddr) -> Option<Candidate> {
-        let mut hosts = self.local.iter().filter(|c| c.kind() == CandidateKind::Host);
+        let mut hosts = self
+            .local
+            .iter()
+            .filter(|c| c.kind() == CandidateKind::Host);
         hosts
             .clone()
             .find(|h| h.addr() == destination)
@@ -350,9 +351,18 @@ impl Agent {
         let Some(mapped) = msg.xor_mapped_address().or_else(|| msg.mapped_address()) else {
             return;
         };
-        if mapped == base || self.local.iter().any(|c| c.addr() == mapped) {
+        if mapped == base
+            || self
+                .local
+                .iter()
+                .any(|c| c.addr() == mapped && c.kind() != CandidateKind::PeerReflexive)
+        {
             return;
         }
+        // A peer-reflexive candidate learned first from a check gives way to the signalled
+        // server-reflexive one.
+        self.local
+            .retain(|c| !(c.addr() == mapped && c.kind() == CandidateKind::PeerReflexive));
         let Some(host) = self.hosts().find(|h| h.addr() == base).cloned() else {
             return;
         };
@@ -432,8 +442,11 @@ impl Agent {
             && !self.local.iter().any(|c| c.addr() == mapped)
             && self.local.len() < MAX_LOCAL_CANDIDATES
         {
-            self.local
-                .push(Candidate::local_peer_reflexive(mapped, local, prflx_priority));
+            self.local.push(Candidate::local_peer_reflexive(
+                mapped,
+                local,
+                prflx_priority,
+            ));
         }
         self.checklist.unfreeze_foundation(i);
         self.first_valid_at.get_or_insert(now);

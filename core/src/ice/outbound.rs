@@ -6,9 +6,9 @@
 
 use std::net::SocketAddr;
 
+use crate::ice::Role;
 use crate::ice::agent::{Agent, GatherState, Outgoing};
 use crate::ice::inbound::ROLE_CONFLICT;
-use crate::ice::Role;
 use crate::stun::{Class, MessageBuilder, Method, TransactionId, WireError};
 use crate::{Transmit, Transport};
 
@@ -76,7 +76,7 @@ impl Agent {
     }
 
     fn encode_consent(
-        &mut self,
+        &self,
         tid: TransactionId,
         buf: &mut [u8],
     ) -> Option<Result<Transmit, WireError>> {
@@ -94,7 +94,7 @@ impl Agent {
     }
 
     fn encode_keepalive(
-        &mut self,
+        &self,
         tid: TransactionId,
         buf: &mut [u8],
     ) -> Option<Result<Transmit, WireError>> {

@@ -10,8 +10,14 @@ use crate::stun::{RetransmitTimer, TransactionId};
 /// The pair priority of RFC 8445 section 6.1.2.3, where `g` is the priority of the
 /// controlling agent's candidate and `d` the controlled agent's:
 /// `2^32 * MIN(G, D) + 2 * MAX(G, D) + (G > D ? 1 : 0)`.
+///
+/// Candidate priorities are below 2^31 (RFC 8445 section 5.1.2.1), but a peer's PRIORITY
+/// attribute may hold any 32-bit value: the result saturates rather than overflows.
 pub(crate) fn pair_priority(g: u32, d: u32) -> u64 {
-    (1u64 << 32) * u64::from(g.min(d)) + 2 * u64::from(g.max(d)) + u64::from(g > d)
+    (1u64 << 32)
+        .saturating_mul(u64::from(g.min(d)))
+        .saturating_add(2 * u64::from(g.max(d)))
+        .saturating_add(u64::from(g > d))
 }
 
 /// The state of a pair in the check list (RFC 8445 section 6.1.2.6).

@@ -15,6 +15,15 @@ use super::*;
 use crate::Receive;
 use crate::stun::{Class, MessageBuilder, Method, Responder, ResponderConfig, TransactionId};
 
+/// The one epoch of a test run; after it time only moves by adding durations.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "a test needs one epoch to count virtual time from"
+)]
+fn epoch() -> Instant {
+    Instant::now()
+}
+
 // ---- formulas ----
 
 #[test]
@@ -50,9 +59,13 @@ fn pair_priority_formula() {
     assert_eq!(pair_priority(1, 2), (1 << 32) + 4);
     assert_eq!(pair_priority(0, 0), 0);
     let max = u32::MAX;
-    assert_eq!(pair_priority(max, max), (u64::from(max) << 32) + 2 * u64::from(max));
+    // Out-of-range PRIORITY values from a peer saturate instead of overflowing.
+    assert_eq!(pair_priority(max, max), u64::MAX);
     // The same pair seen from both sides has the same priority.
-    assert_eq!(pair_priority(2_130_706_431, 1_694_498_815), 7_281_583_779_522_903_550);
+    assert_eq!(
+        pair_priority(2_130_706_431, 1_694_498_815),
+        7_277_816_997_797_167_103
+    );
     assert!(pair_priority(10, 5) > pair_priority(5, 10));
 }
 
@@ -69,7 +82,10 @@ fn parse_candidate() {
     assert_eq!(c.priority(), 1_677_729_535);
     assert_eq!(c.addr(), "203.0.113.7:61665".parse().unwrap());
     assert_eq!(c.kind(), CandidateKind::ServerReflexive);
-    assert_eq!(c.related_address(), Some("192.168.1.5:61665".parse().unwrap()));
+    assert_eq!(
+        c.related_address(),
+        Some("192.168.1.5:61665".parse().unwrap())
+    );
 
     let v6: Candidate = "a=candidate:1 1 UDP 2122262783 2001:db8::1 5000 typ host"
         .parse()
@@ -88,10 +104,14 @@ fn emit_candidate() {
     let host = Candidate::host("192.0.2.1:5000".parse().unwrap());
     let s = host.to_string();
     assert!(s.starts_with("candidate:"), "{s}");
-    assert!(s.ends_with(" 1 udp 2130640639 192.0.2.1 5000 typ host"), "{s}");
-    let srflx: Candidate = "candidate:7 1 udp 100 198.51.100.1 40000 typ srflx raddr 10.0.0.1 rport 5000"
-        .parse()
-        .unwrap();
+    assert!(
+        s.ends_with(" 1 udp 2130640895 192.0.2.1 5000 typ host"),
+        "{s}"
+    );
+    let srflx: Candidate =
+        "candidate:7 1 udp 100 198.51.100.1 40000 typ srflx raddr 10.0.0.1 rport 5000"
+            .parse()
+            .unwrap();
     assert_eq!(
         srflx.to_string(),
         "candidate:7 1 udp 100 198.51.100.1 40000 typ srflx raddr 10.0.0.1 rport 5000"
@@ -104,26 +124,68 @@ fn parse_candidate_errors() {
     let cases: &[(&str, CandidateError)] = &[
         ("", Malformed("foundation")),
         ("candidate:", Malformed("foundation")),
-        ("candidate:a-b 1 udp 1 192.0.2.1 9 typ host", Malformed("foundation")),
-        ("candidate:1 0 udp 1 192.0.2.1 9 typ host", Malformed("component-id")),
-        ("candidate:1 x udp 1 192.0.2.1 9 typ host", Malformed("component-id")),
-        ("candidate:1 1 sctp 1 192.0.2.1 9 typ host", UnsupportedTransport),
-        ("candidate:1 1 udp -1 192.0.2.1 9 typ host", Malformed("priority")),
-        ("candidate:1 1 udp 4294967296 192.0.2.1 9 typ host", Malformed("priority")),
+        (
+            "candidate:a-b 1 udp 1 192.0.2.1 9 typ host",
+            Malformed("foundation"),
+        ),
+        (
+            "candidate:1 0 udp 1 192.0.2.1 9 typ host",
+            Malformed("component-id"),
+        ),
+        (
+            "candidate:1 x udp 1 192.0.2.1 9 typ host",
+            Malformed("component-id"),
+        ),
+        (
+            "candidate:1 1 sctp 1 192.0.2.1 9 typ host",
+            UnsupportedTransport,
+        ),
+        (
+            "candidate:1 1 udp -1 192.0.2.1 9 typ host",
+            Malformed("priority"),
+        ),
+        (
+            "candidate:1 1 udp 4294967296 192.0.2.1 9 typ host",
+            Malformed("priority"),
+        ),
         ("candidate:1 1 udp 1 abc.local 9 typ host", BadAddress),
-        ("candidate:1 1 udp 1 192.0.2.1 65536 typ host", Malformed("port")),
-        ("candidate:1 1 udp 1 192.0.2.1 9 type host", Malformed("typ")),
-        ("candidate:1 1 udp 1 192.0.2.1 9 typ", Malformed("cand-type")),
-        ("candidate:1 1 udp 1 192.0.2.1 9 typ best", Malformed("cand-type")),
-        ("candidate:1 1 udp 1 192.0.2.1 9 typ srflx raddr", Malformed("extension")),
-        ("candidate:1 1 udp 1 192.0.2.1 9 typ srflx raddr 10.0.0.1", Malformed("extension")),
-        ("candidate:1 1 udp 1 192.0.2.1 9 typ srflx rport 1 x y", Malformed("raddr")),
+        (
+            "candidate:1 1 udp 1 192.0.2.1 65536 typ host",
+            Malformed("port"),
+        ),
+        (
+            "candidate:1 1 udp 1 192.0.2.1 9 type host",
+            Malformed("typ"),
+        ),
+        (
+            "candidate:1 1 udp 1 192.0.2.1 9 typ",
+            Malformed("cand-type"),
+        ),
+        (
+            "candidate:1 1 udp 1 192.0.2.1 9 typ best",
+            Malformed("cand-type"),
+        ),
+        (
+            "candidate:1 1 udp 1 192.0.2.1 9 typ srflx raddr",
+            Malformed("extension"),
+        ),
+        (
+            "candidate:1 1 udp 1 192.0.2.1 9 typ srflx raddr 10.0.0.1",
+            Malformed("raddr"),
+        ),
+        (
+            "candidate:1 1 udp 1 192.0.2.1 9 typ srflx rport 1 x y",
+            Malformed("raddr"),
+        ),
     ];
     for (s, err) in cases {
         assert_eq!(s.parse::<Candidate>().unwrap_err(), *err, "{s:?}");
     }
     let long = format!("candidate:{} 1 udp 1 192.0.2.1 9 typ host", "a".repeat(33));
-    assert_eq!(long.parse::<Candidate>().unwrap_err(), Malformed("foundation"));
+    assert_eq!(
+        long.parse::<Candidate>().unwrap_err(),
+        Malformed("foundation")
+    );
 }
 
 fn arb_ip() -> impl Strategy<Value = IpAddr> {
@@ -193,7 +255,7 @@ fn addr(s: &str) -> SocketAddr {
 struct Peer {
     agent: Agent,
     rng: ChaCha20Rng,
-    addr: SocketAddr,
+    addrs: Vec<SocketAddr>,
     events: Vec<IceEvent>,
     /// Datagrams this peer sends are dropped.
     mute: bool,
@@ -209,7 +271,7 @@ impl Peer {
         Self {
             agent,
             rng,
-            addr,
+            addrs: vec![addr],
             events: Vec::new(),
             mute: false,
             deaf: false,
@@ -253,7 +315,7 @@ struct Net {
 
 impl Net {
     fn new(ca: IceConfig, ra: Role, cb: IceConfig, rb: Role) -> Self {
-        let start = Instant::now();
+        let start = epoch();
         let a = Peer::new(ca, ra, addr(A_ADDR), start, 1);
         let b = Peer::new(cb, rb, addr(B_ADDR), start, 2);
         Self {
@@ -311,7 +373,7 @@ impl Net {
                 } else {
                     t.source
                 };
-                assert_eq!(t.source, me.addr);
+                assert!(me.addrs.contains(&t.source), "{t:?}");
                 self.queue.push_back(Datagram {
                     at: self.now + self.latency,
                     src,
@@ -358,11 +420,11 @@ impl Net {
             busy = true;
             let mut dst = d.dst;
             if self.nat_a && dst == addr(NAT_ADDR) {
-                dst = self.a.addr;
+                dst = addr(A_ADDR);
             }
-            let peer = if dst == self.a.addr {
+            let peer = if self.a.addrs.contains(&dst) {
                 &mut self.a
-            } else if dst == self.b.addr {
+            } else if self.b.addrs.contains(&dst) {
                 &mut self.b
             } else {
                 if let Some(server) = &mut self.server
@@ -444,12 +506,10 @@ impl Net {
     fn assert_same_pair(&self) {
         let (al, ar) = self.a.agent.selected_pair().expect("a has a pair");
         let (bl, br) = self.b.agent.selected_pair().expect("b has a pair");
-        assert_eq!(al, self.a.addr);
-        assert_eq!(bl, self.b.addr);
-        assert_eq!(ar, if self.nat_a { bl } else { bl });
-        if !self.nat_a {
-            assert_eq!(br, al);
-        }
+        assert!(self.a.addrs.contains(&al));
+        assert!(self.b.addrs.contains(&bl));
+        assert_eq!(ar, bl);
+        assert_eq!(br, if self.nat_a { addr(NAT_ADDR) } else { al });
     }
 }
 
@@ -460,7 +520,11 @@ fn connect_perfect_link() {
     let mut net = Net::pair();
     net.exchange_credentials();
     assert!(net.run_until(Duration::from_secs(5), Net::both_connected));
-    assert!(net.elapsed() < Duration::from_secs(2), "{:?}", net.elapsed());
+    assert!(
+        net.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        net.elapsed()
+    );
     net.assert_same_pair();
     assert_eq!(net.a.agent.role(), Role::Controlling);
     assert_eq!(net.b.agent.role(), Role::Controlled);
@@ -491,7 +555,10 @@ fn connect_perfect_link() {
     assert_eq!(net.b.agent.state(), IceConnectionState::Completed);
     let sa = net.a.agent.stats();
     assert!(sa.consent_checks_sent >= 20, "{sa:?}");
-    assert_eq!(sa.consent_checks_sent, sa.consent_responses_received);
+    assert!(
+        sa.consent_checks_sent - sa.consent_responses_received <= 1,
+        "{sa:?}"
+    );
     assert_eq!(sa.stun_unauthenticated + sa.stun_malformed, 0);
     // Consent checks every 4 to 6 s: about 20 to 30 in 120 s, not more.
     assert!(sa.consent_checks_sent <= 32, "{sa:?}");
@@ -500,19 +567,21 @@ fn connect_perfect_link() {
 #[test]
 fn connect_dual_stack_prefers_ipv6() {
     let mut net = Net::pair();
-    net.a
-        .agent
-        .add_host_address(net.now, addr("[2001:db8::1]:5000"))
-        .unwrap();
-    // b has an IPv6 address too; route it to b by rewriting b's address.
-    let b6 = addr("[2001:db8::2]:6000");
-    net.b.agent.add_host_address(net.now, b6).unwrap();
-    // The harness routes by one address per peer; map b's IPv6 to b, a's IPv6 to a.
+    for (p, a6) in [
+        (&mut net.a, "[2001:db8::1]:5000"),
+        (&mut net.b, "[2001:db8::2]:6000"),
+    ] {
+        p.agent.add_host_address(net.now, addr(a6)).unwrap();
+        p.addrs.push(addr(a6));
+    }
     net.exchange_credentials();
-    // Only IPv4 is routable in this harness: IPv6 checks are lost and fail, IPv4 wins.
-    assert!(net.run_until(Duration::from_secs(10), Net::both_connected));
-    let (local, _) = net.a.agent.selected_pair().unwrap();
-    assert!(local.is_ipv4());
+    assert!(net.run_until(Duration::from_secs(5), Net::both_connected));
+    net.assert_same_pair();
+    let (local, remote) = net.a.agent.selected_pair().unwrap();
+    assert!(local.is_ipv6() && remote.is_ipv6());
+    // IPv6 only: the IPv4 pairs lose when IPv6 stops working... not in this test; both
+    // families are paired within their family only.
+    assert_eq!(net.a.agent.pair_count(), 2);
 }
 
 #[test]
@@ -529,7 +598,11 @@ fn ice_role_conflict_both_controlling() {
     assert!(roles.contains(&Role::Controlling) && roles.contains(&Role::Controlled));
     let switched = [&net.a, &net.b]
         .iter()
-        .filter(|p| p.events.iter().any(|e| matches!(e, IceEvent::RoleChanged(_))))
+        .filter(|p| {
+            p.events
+                .iter()
+                .any(|e| matches!(e, IceEvent::RoleChanged(_)))
+        })
         .count();
     assert_eq!(switched, 1);
     assert!(net.a.agent.stats().role_conflicts + net.b.agent.stats().role_conflicts >= 1);
@@ -553,7 +626,8 @@ fn ice_role_conflict_both_controlled() {
 
 #[test]
 fn ice_role_conflict_by_487_response() {
-    // b answers a 487 (it wins the tie) and a switches on the response (section 7.2.5.1).
+    // b has no remote credentials yet, so it only answers: it wins the tie and answers 487,
+    // and a switches role on the response (section 7.2.5.1).
     let mut net = Net::new(
         IceConfig::default(),
         Role::Controlling,
@@ -562,12 +636,20 @@ fn ice_role_conflict_by_487_response() {
     );
     net.a.agent.tie_breaker = 1;
     net.b.agent.tie_breaker = u64::MAX;
-    net.b.deaf = true; // b learns nothing first-hand at first; a's checks are lost
-    net.exchange_credentials();
-    net.run_for(Duration::from_millis(20));
-    net.b.deaf = false;
-    assert!(net.run_until(Duration::from_secs(10), Net::both_connected));
+    let cb = net.b.agent.local_credentials().clone();
+    net.a.agent.set_remote_credentials(net.now, cb);
+    net.run_for(Duration::from_millis(200));
     assert_eq!(net.a.agent.role(), Role::Controlled);
+    assert!(
+        net.a
+            .events
+            .contains(&IceEvent::RoleChanged(Role::Controlled))
+    );
+    assert!(net.b.agent.stats().error_responses_sent >= 1);
+    assert_eq!(net.b.agent.role(), Role::Controlling);
+    let ca = net.a.agent.local_credentials().clone();
+    net.b.agent.set_remote_credentials(net.now, ca);
+    assert!(net.run_until(Duration::from_secs(5), Net::both_connected));
     assert_eq!(net.b.agent.role(), Role::Controlling);
     net.assert_same_pair();
 }
@@ -621,25 +703,28 @@ fn trickle_candidates_after_checks_started() {
     let mut net = Net::pair();
     net.signal = false;
     net.exchange_credentials();
-    // Only b knows a's candidate: b's checks reach a, and a learns b as peer-reflexive.
-    let ca = Candidate::host(addr(A_ADDR));
-    net.b.agent.add_remote_candidate(net.now, ca).unwrap();
+    // a starts checking a candidate that never answers.
+    let dead = Candidate::host(addr("10.0.0.99:7"));
+    net.a.agent.add_remote_candidate(net.now, dead).unwrap();
     net.run_for(Duration::from_millis(300));
-    assert!(net.b.agent.stats().checks_sent > 0);
-    // Now a's candidate list trickles in, after checks started.
+    assert!(net.a.agent.stats().checks_sent > 0);
+    assert_eq!(net.a.agent.state(), IceConnectionState::Checking);
+    // b's candidate trickles in after checks started; b learns a as peer-reflexive.
     let cb = Candidate::host(addr(B_ADDR));
     net.a.agent.add_remote_candidate(net.now, cb).unwrap();
     assert!(net.run_until(Duration::from_secs(5), Net::both_connected));
     net.assert_same_pair();
-    assert!(net.a.agent.stats().remote_peer_reflexive >= 1);
+    assert_eq!(net.b.agent.stats().remote_peer_reflexive, 1);
     // Without end-of-candidates the session stays Connected, not Completed.
-    net.run_for(Duration::from_secs(3));
+    net.run_for(Duration::from_secs(8));
     assert_eq!(net.a.agent.state(), IceConnectionState::Connected);
     net.a.agent.end_of_remote_candidates(net.now);
     net.b.agent.end_of_remote_candidates(net.now);
-    assert!(net.run_until(Duration::from_secs(5), |n| {
+    let done = net.run_until(Duration::from_secs(1), |n| {
         n.a.agent.state() == IceConnectionState::Completed
-    }));
+            && n.b.agent.state() == IceConnectionState::Completed
+    });
+    assert!(done, "{:?} {:#?}", net.a.agent.state(), net.b.agent);
 }
 
 #[test]
@@ -647,7 +732,10 @@ fn server_reflexive_and_peer_reflexive_behind_nat() {
     let mut net = Net::pair();
     net.nat_a = true;
     net.server = Some(Responder::new(ResponderConfig::default()));
-    net.a.agent.add_stun_server(net.now, addr(STUN_ADDR)).unwrap();
+    net.a
+        .agent
+        .add_stun_server(net.now, addr(STUN_ADDR))
+        .unwrap();
     net.exchange_credentials();
     assert!(net.run_until(Duration::from_secs(5), Net::both_connected));
     let srflx: Vec<_> = net
@@ -659,25 +747,39 @@ fn server_reflexive_and_peer_reflexive_behind_nat() {
     assert_eq!(srflx.len(), 1);
     assert_eq!(srflx[0].addr(), addr(NAT_ADDR));
     assert_eq!(srflx[0].base(), addr(A_ADDR));
-    assert!(net.a.events.contains(&IceEvent::LocalCandidate(srflx[0].clone())));
+    assert!(
+        net.a
+            .events
+            .contains(&IceEvent::LocalCandidate(srflx[0].clone()))
+    );
     assert!(net.a.agent.stats().gather_requests_sent >= 1);
     // a sees its mapped address in the check responses: a local peer-reflexive candidate
     // with the same address as the srflx one is not added twice.
     let (_, remote_of_b) = net.b.agent.selected_pair().unwrap();
     assert_eq!(remote_of_b, addr(NAT_ADDR));
-    assert_eq!(net.a.agent.selected_pair(), Some((addr(A_ADDR), addr(B_ADDR))));
+    assert_eq!(
+        net.a.agent.selected_pair(),
+        Some((addr(A_ADDR), addr(B_ADDR)))
+    );
 }
 
 #[test]
 fn gathering_completes_without_stun_server_answer() {
     let mut net = Net::pair();
     // Nothing answers at STUN_ADDR: gathering gives up after the check schedule.
-    net.a.agent.add_stun_server(net.now, addr(STUN_ADDR)).unwrap();
+    net.a
+        .agent
+        .add_stun_server(net.now, addr(STUN_ADDR))
+        .unwrap();
     net.signal = false;
     assert!(net.run_until(Duration::from_secs(10), |n| {
         n.a.events.contains(&IceEvent::GatheringComplete)
     }));
-    assert!(net.elapsed() >= Duration::from_secs(5), "{:?}", net.elapsed());
+    assert!(
+        net.elapsed() >= Duration::from_secs(5),
+        "{:?}",
+        net.elapsed()
+    );
     assert_eq!(net.a.agent.stats().gather_requests_sent, 5);
 }
 
@@ -686,6 +788,7 @@ fn restart_keeps_old_pair_until_new_one_selected() {
     let mut net = Net::pair();
     net.exchange_credentials();
     assert!(net.run_until(Duration::from_secs(5), Net::both_connected));
+    net.run_for(Duration::from_millis(100));
     let old = net.a.agent.local_credentials().clone();
     let selected_before = net.a.agent.selected_pair();
 
@@ -698,12 +801,19 @@ fn restart_keeps_old_pair_until_new_one_selected() {
     net.signal = false;
     net.run_for(Duration::from_secs(40));
     assert_eq!(net.a.agent.selected_pair(), selected_before);
-    assert!(net.both_connected(), "{:?} {:?}", net.a.agent.state(), net.b.agent.state());
+    assert!(
+        net.both_connected(),
+        "{:?} {:?}",
+        net.a.agent.state(),
+        net.b.agent.state()
+    );
     assert!(
         !net.a
             .events
             .iter()
-            .any(|e| matches!(e, IceEvent::SelectedPairChanged { .. }))
+            .any(|e| matches!(e, IceEvent::SelectedPairChanged { .. })),
+        "{:?}",
+        net.a.events
     );
     // Host candidates were reported again for the new session.
     assert!(
@@ -801,7 +911,11 @@ fn fails_when_all_pairs_fail_after_end_of_candidates() {
         n.a.agent.state() == IceConnectionState::Failed
     }));
     // One pair: sent at 0, .25, .75, 1.75, 3.75 s, failing 2 s later.
-    assert!(net.elapsed() < Duration::from_secs(7), "{:?}", net.elapsed());
+    assert!(
+        net.elapsed() < Duration::from_secs(7),
+        "{:?}",
+        net.elapsed()
+    );
     assert_eq!(net.a.agent.stats().checks_sent, 5);
     assert_eq!(net.a.agent.poll_timeout(), None);
 }
@@ -850,7 +964,9 @@ fn close_sends_nothing() {
     assert_eq!(net.a.agent.stats().responses_sent, before.responses_sent);
     assert!(net.a.agent.stats().stun_dropped_state > 0);
     assert_eq!(
-        net.a.agent.add_remote_candidate(net.now, Candidate::host(addr(B_ADDR))),
+        net.a
+            .agent
+            .add_remote_candidate(net.now, Candidate::host(addr(B_ADDR))),
         Err(CandidateError::Closed)
     );
 }
@@ -882,7 +998,7 @@ fn check_from(
 }
 
 fn lone_agent(config: IceConfig, role: Role, seed: u64) -> (Agent, ChaCha20Rng, Instant) {
-    let now = Instant::now();
+    let now = epoch();
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let mut agent = Agent::new(config, role, now, &mut rng);
     agent.add_host_address(now, addr(A_ADDR)).unwrap();
@@ -910,7 +1026,10 @@ fn remote_candidate_limit() {
     assert_eq!(agent.stats().pairs_dropped, 2);
     // Other refusals.
     let zero = Candidate::host("10.9.0.1:0".parse().unwrap());
-    assert_eq!(agent.add_remote_candidate(now, zero), Err(CandidateError::BadAddress));
+    assert_eq!(
+        agent.add_remote_candidate(now, zero),
+        Err(CandidateError::BadAddress)
+    );
     let tcp: Candidate = "candidate:1 1 tcp 1 10.9.0.2 9 typ host".parse().unwrap();
     assert_eq!(
         agent.add_remote_candidate(now, tcp),
@@ -968,16 +1087,49 @@ fn unauthenticated_requests_are_dropped() {
     let src = addr(B_ADDR);
     // Wrong password.
     let wrong = Credentials::new(creds.ufrag.clone(), "x".repeat(24));
-    let len = check_from(&wrong, "peer", TransactionId::new([1; 12]), true, false, &mut buf);
-    assert!(agent.handle_stun(now, &Receive::udp(src, addr(A_ADDR), &mut buf[..len]), &mut rng));
+    let len = check_from(
+        &wrong,
+        "peer",
+        TransactionId::new([1; 12]),
+        true,
+        false,
+        &mut buf,
+    );
+    assert!(agent.handle_stun(
+        now,
+        &Receive::udp(src, addr(A_ADDR), &mut buf[..len]),
+        &mut rng
+    ));
     // Wrong ufrag.
     let other = Credentials::new("nope", creds.pwd.clone());
-    let len = check_from(&other, "peer", TransactionId::new([2; 12]), true, false, &mut buf);
-    assert!(agent.handle_stun(now, &Receive::udp(src, addr(A_ADDR), &mut buf[..len]), &mut rng));
+    let len = check_from(
+        &other,
+        "peer",
+        TransactionId::new([2; 12]),
+        true,
+        false,
+        &mut buf,
+    );
+    assert!(agent.handle_stun(
+        now,
+        &Receive::udp(src, addr(A_ADDR), &mut buf[..len]),
+        &mut rng
+    ));
     // Broken fingerprint.
-    let len = check_from(&creds, "peer", TransactionId::new([3; 12]), true, false, &mut buf);
+    let len = check_from(
+        &creds,
+        "peer",
+        TransactionId::new([3; 12]),
+        true,
+        false,
+        &mut buf,
+    );
     buf[len - 1] ^= 1;
-    assert!(agent.handle_stun(now, &Receive::udp(src, addr(A_ADDR), &mut buf[..len]), &mut rng));
+    assert!(agent.handle_stun(
+        now,
+        &Receive::udp(src, addr(A_ADDR), &mut buf[..len]),
+        &mut rng
+    ));
     // Not STUN at all.
     let mut rtp = [0x80u8; 40];
     assert!(!agent.handle_stun(now, &Receive::udp(src, addr(A_ADDR), &mut rtp), &mut rng));
@@ -988,8 +1140,19 @@ fn unauthenticated_requests_are_dropped() {
     assert_eq!(agent.remote_candidate_count(), 0);
     assert_eq!(agent.state(), IceConnectionState::New);
     // A good one is answered, from the host it arrived on, with the source as mapped address.
-    let len = check_from(&creds, "peer", TransactionId::new([4; 12]), true, false, &mut buf);
-    assert!(agent.handle_stun(now, &Receive::udp(src, addr(A_ADDR), &mut buf[..len]), &mut rng));
+    let len = check_from(
+        &creds,
+        "peer",
+        TransactionId::new([4; 12]),
+        true,
+        false,
+        &mut buf,
+    );
+    assert!(agent.handle_stun(
+        now,
+        &Receive::udp(src, addr(A_ADDR), &mut buf[..len]),
+        &mut rng
+    ));
     let t = agent.poll_transmit(now, &mut out).unwrap();
     assert_eq!((t.source, t.destination), (addr(A_ADDR), src));
     let msg = crate::stun::Message::new_checked(&out[..t.len]).unwrap();
@@ -1003,7 +1166,10 @@ fn unauthenticated_requests_are_dropped() {
 #[test]
 fn time_going_backwards_is_clamped() {
     let (mut agent, mut rng, now) = lone_agent(IceConfig::default(), Role::Controlling, 6);
-    agent.set_remote_credentials(now + Duration::from_secs(10), Credentials::new("abcd", "p".repeat(22)));
+    agent.set_remote_credentials(
+        now + Duration::from_secs(10),
+        Credentials::new("abcd", "p".repeat(22)),
+    );
     agent
         .add_remote_candidate(now, Candidate::host(addr(B_ADDR)))
         .unwrap();
@@ -1052,11 +1218,17 @@ enum Op {
         use_candidate: bool,
     },
     /// A response-looking message with a random transaction ID.
-    Response { port: u16, error: bool },
+    Response {
+        port: u16,
+        error: bool,
+    },
     Garbage(Vec<u8>),
     /// A STUN header (right cookie and length) followed by random attribute bytes.
     StunLike(u8, Vec<u8>),
-    AddRemote { port: u16, v6: bool },
+    AddRemote {
+        port: u16,
+        v6: bool,
+    },
     SetRemoteCredentials,
     EndOfCandidates,
     Restart,
@@ -1105,7 +1277,11 @@ fn run_ops(ops: &[Op], lite: bool, seed: u64) -> Result<(), TestCaseError> {
         let tid = TransactionId::new(tid);
         let src = |port: u16| SocketAddr::new("198.51.100.7".parse().unwrap(), 20_000 + port);
         match op {
-            Op::ValidCheck { port, controlling, use_candidate } => {
+            Op::ValidCheck {
+                port,
+                controlling,
+                use_candidate,
+            } => {
                 let creds = agent.local_credentials().clone();
                 let len = check_from(&creds, "peer", tid, *controlling, *use_candidate, &mut buf);
                 let rx = Receive::udp(src(*port), addr(A_ADDR), &mut buf[..len]);
@@ -1140,7 +1316,8 @@ fn run_ops(ops: &[Op], lite: bool, seed: u64) -> Result<(), TestCaseError> {
                 } else {
                     "10.9.0.1".parse().unwrap()
                 };
-                let _ = agent.add_remote_candidate(now, Candidate::host(SocketAddr::new(ip, *port)));
+                let _ =
+                    agent.add_remote_candidate(now, Candidate::host(SocketAddr::new(ip, *port)));
             }
             Op::SetRemoteCredentials => {
                 agent.set_remote_credentials(now, Credentials::new("peer", "q".repeat(22)));
@@ -1174,7 +1351,7 @@ fn run_ops(ops: &[Op], lite: bool, seed: u64) -> Result<(), TestCaseError> {
         prop_assert!(agent.pair_count() <= config.max_pairs);
         prop_assert!(agent.poll_timeout().is_none_or(|t| t >= now));
         prop_assert!(!closed || agent.poll_timeout().is_none());
-        prop_assert!(agent.outbox.len() <= super::agent::OUTBOX_LIMIT);
+        prop_assert!(agent.outbox.len() <= agent::OUTBOX_LIMIT);
     }
     Ok(())
 }

@@ -43,12 +43,9 @@ impl TimerTable {
         self.data[timer as usize] = at;
     }
 
-
-
     pub(crate) fn stop_all(&mut self) {
         self.data = [None; COUNT];
     }
-
 
     /// The earliest deadline.
     pub(crate) fn next(&self) -> Option<Instant> {

@@ -103,6 +103,8 @@ pub struct ScenarioConfig {
     pub use_stun_server: bool,
     /// How candidates are signalled.
     pub signalling: Signalling,
+    /// The agents' addresses when behind a NAT (private realms may reuse addresses).
+    pub private_ips: [&'static str; 2],
 }
 
 impl ScenarioConfig {
@@ -121,6 +123,7 @@ impl ScenarioConfig {
             role_b: Role::Controlled,
             use_stun_server: true,
             signalling: Signalling::Trickle,
+            private_ips: ["10.0.1.2", "10.0.2.2"],
         }
     }
 
@@ -172,8 +175,20 @@ impl IceScenario {
         let mut hosts = [None, None];
         let mut nats = [None, None];
         let sides = [
-            ("a", config.nat_a, config.link_a, &config.ice_a, config.role_a),
-            ("b", config.nat_b, config.link_b, &config.ice_b, config.role_b),
+            (
+                "a",
+                config.nat_a,
+                config.link_a,
+                &config.ice_a,
+                config.role_a,
+            ),
+            (
+                "b",
+                config.nat_b,
+                config.link_b,
+                &config.ice_b,
+                config.role_b,
+            ),
         ];
         let now = sim.now();
         for (i, (name, nat, link, ice, role)) in sides.into_iter().enumerate() {
@@ -184,7 +199,7 @@ impl IceScenario {
                     let nat_name = ["nat-a", "nat-b"][i];
                     let id = sim.add_nat(nat_name, Realm::Public, public, nat_config);
                     nats[i] = Some(id);
-                    (Realm::Behind(id), ip(["10.0.1.2", "10.0.2.2"][i]))
+                    (Realm::Behind(id), ip(config.private_ips[i]))
                 }
             };
             let mut rng = sim.peer_rng(name);
@@ -311,6 +326,27 @@ impl IceScenario {
     /// The seed and the command that replays this run, for assertion messages.
     pub fn replay_hint(&self) -> String {
         self.sim.replay_hint()
+    }
+
+    /// Restarts ICE on both agents (RFC 8445 section 9): new credentials on both sides,
+    /// exchanged at once, and candidates gathered and signalled again.
+    pub fn restart_both(&mut self) {
+        let now = self.sim.now();
+        for host in [self.a, self.b] {
+            let peer = self.peer_mut(host);
+            peer.agent.restart(now, &mut peer.rng);
+        }
+        let creds_a = self.agent(self.a).local_credentials().clone();
+        let creds_b = self.agent(self.b).local_credentials().clone();
+        self.agent_mut(self.a).set_remote_credentials(now, creds_b);
+        self.agent_mut(self.b).set_remote_credentials(now, creds_a);
+        self.ended = [false, false];
+        self.settle();
+    }
+
+    /// Cuts `host`'s access link (everything lost both ways) or restores it to `link`.
+    pub fn set_link(&mut self, host: HostId, link: LinkConfig) {
+        self.sim.set_link(host, link);
     }
 
     /// The time elapsed since the scenario started.
