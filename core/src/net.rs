@@ -128,7 +128,11 @@ mod tests {
             (255, DatagramKind::Unknown),
         ];
         for &(byte, kind) in cases {
-            assert_eq!(DatagramKind::classify(&[byte, 0, 0]), kind, "first byte {byte}");
+            assert_eq!(
+                DatagramKind::classify(&[byte, 0, 0]),
+                kind,
+                "first byte {byte}"
+            );
         }
         assert_eq!(DatagramKind::classify(&[]), DatagramKind::Unknown);
     }

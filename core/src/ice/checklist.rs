@@ -65,7 +65,7 @@ impl CheckList {
     pub(crate) fn find_by_tid(&self, tid: &TransactionId) -> Option<usize> {
         self.pairs
             .iter()
-            .position(|p| p.check.as_ref().is_some_and(|c| c.tid == *tid))
+            .position(|p| p.check.as_ref().is_some_and(|c| c.answers(tid)))
     }
 
     /// Pairs host candidate `local` with `remote` (same family and transport assumed).

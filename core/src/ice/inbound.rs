@@ -208,8 +208,16 @@ impl Agent {
                 }
             }
             PairState::InProgress => {
+                let pair = &mut self.checklist.pairs[i];
                 if use_candidate {
-                    self.checklist.pairs[i].nominate_on_success = true;
+                    pair.nominate_on_success = true;
+                }
+                // RFC 8445 section 7.3.1.4: an in-progress check is replaced by a triggered
+                // one. Its earlier transmissions may have hit a NAT filter that this request
+                // has just opened, so a fresh transaction now beats waiting for the backed-off
+                // retransmissions. A nomination check of our own is left to run.
+                if !pair.check.as_ref().is_some_and(|c| c.use_candidate) {
+                    self.checklist.trigger(i);
                 }
             }
             PairState::Frozen | PairState::Waiting | PairState::Failed => {

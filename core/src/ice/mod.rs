@@ -79,6 +79,7 @@ mod event;
 mod inbound;
 mod outbound;
 mod pair;
+mod schedule;
 mod stats;
 mod timer;
 

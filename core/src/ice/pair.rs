@@ -44,6 +44,16 @@ pub(crate) struct Check {
     pub(crate) use_candidate: bool,
     /// The role claimed in the request, to tell whether a 487 still calls for a switch.
     pub(crate) role: Role,
+    /// The transaction this check replaced, if it was still in flight: RFC 8445 section
+    /// 7.3.1.4 cancels it (no more retransmissions) but still accepts its response.
+    pub(crate) cancelled_tid: Option<TransactionId>,
+}
+
+impl Check {
+    /// Whether a response with `tid` answers this check (or the one it replaced).
+    pub(crate) fn answers(&self, tid: &TransactionId) -> bool {
+        self.tid == *tid || self.cancelled_tid == Some(*tid)
+    }
 }
 
 /// One local base paired with one remote candidate.
