@@ -91,7 +91,15 @@ pub(crate) struct CandidatePair {
     pub(crate) check: Option<Check>,
     /// When the pair was last checked successfully.
     pub(crate) last_success: Option<Instant>,
+    /// Nomination checks (USE-CANDIDATE) sent on this pair that timed out; see
+    /// [`MAX_NOMINATION_ATTEMPTS`].
+    pub(crate) nominations_timed_out: u8,
 }
+
+/// How many nomination checks may time out on a valid pair before the pair is failed. A
+/// valid pair has already carried a check both ways, so a lost nomination is more likely
+/// loss than a dead path: the controlling agent tries again rather than fail the session.
+pub(crate) const MAX_NOMINATION_ATTEMPTS: u8 = 3;
 
 impl CandidatePair {
     /// Pairs the host candidate `local` with `remote`; the priority depends on `role`.
@@ -109,6 +117,7 @@ impl CandidatePair {
             valid: false,
             nominated: false,
             nominate_on_success: false,
+            nominations_timed_out: 0,
             triggered: None,
             check: None,
             last_success: None,

@@ -10,7 +10,7 @@ use rand_core::CryptoRng;
 use crate::ice::agent::{
     Agent, CHECK_LAST_WAIT_FACTOR, CONSENT_TIDS, GatherState, Outgoing, after, jitter, push_out,
 };
-use crate::ice::pair::{Check, PairState};
+use crate::ice::pair::{Check, MAX_NOMINATION_ATTEMPTS, PairState};
 use crate::ice::timer::{Timer, TimerTable};
 use crate::ice::{IceConnectionState, IceEvent, Role};
 use crate::stun::{RetransmitTimer, TimerOutcome, TransactionId};
@@ -62,7 +62,17 @@ impl Agent {
                     }
                 }
                 TimerOutcome::TimedOut => {
+                    let nominating = check.use_candidate;
                     pair.check = None;
+                    if nominating
+                        && pair.valid
+                        && pair.nominations_timed_out + 1 < MAX_NOMINATION_ATTEMPTS
+                    {
+                        // Lost nomination on a valid pair: nominate again (maybe_nominate).
+                        pair.nominations_timed_out += 1;
+                        self.stats.checks_failed += 1;
+                        continue;
+                    }
                     pair.state = PairState::Failed;
                     pair.valid = false;
                     pair.nominate_on_success = false;
@@ -114,7 +124,8 @@ impl Agent {
                 self.config.check_rto,
                 self.config.check_max_transmits,
                 CHECK_LAST_WAIT_FACTOR,
-            );
+            )
+            .with_max_interval(self.config.check_max_rto);
             g.state = GatherState::InFlight { tid, timer };
             push_out(&mut self.outbox, Outgoing::Gather(tid));
             self.last_paced = Some(now);
@@ -139,7 +150,8 @@ impl Agent {
             self.config.check_rto,
             self.config.check_max_transmits,
             CHECK_LAST_WAIT_FACTOR,
-        );
+        )
+        .with_max_interval(self.config.check_max_rto);
         let Some(pair) = self.checklist.pairs.get_mut(i) else {
             return;
         };

@@ -35,6 +35,7 @@ pub struct RetransmitTimer {
     deadline: Instant,
     interval: Duration,
     rto: Duration,
+    max_interval: Duration,
     transmits: u32,
     max_transmits: u32,
     last_wait_factor: u32,
@@ -59,6 +60,7 @@ impl RetransmitTimer {
             deadline: now,
             interval: rto,
             rto,
+            max_interval: Duration::MAX,
             transmits: 1,
             max_transmits: max_transmits.max(1),
             last_wait_factor,
@@ -66,6 +68,14 @@ impl RetransmitTimer {
         };
         timer.deadline = timer.next_deadline(now);
         timer
+    }
+
+    /// Caps the doubling: no wait between two sends grows beyond `max_interval`. ICE uses
+    /// this to keep checking a path often enough under loss without stretching the
+    /// transaction (RFC 8445 section 14.3 leaves the schedule to the agent).
+    pub fn with_max_interval(mut self, max_interval: Duration) -> Self {
+        self.max_interval = max_interval;
+        self
     }
 
     /// When [`RetransmitTimer::handle_timeout`] next has something to do. Changes only when
@@ -100,7 +110,7 @@ impl RetransmitTimer {
             return TimerOutcome::TimedOut;
         }
         self.transmits += 1;
-        self.interval = self.interval.saturating_mul(2);
+        self.interval = self.interval.saturating_mul(2).min(self.max_interval);
         self.deadline = self.next_deadline(now);
         TimerOutcome::Retransmit
     }
@@ -212,5 +222,24 @@ mod tests {
         let mut timer = RetransmitTimer::new(start, Duration::MAX);
         let _ = timer.handle_timeout(start + ms(1));
         let _ = timer.deadline();
+    }
+
+    #[test]
+    fn stun_retransmit_capped_interval() {
+        let t0 = epoch();
+        let ms = Duration::from_millis;
+        let mut timer = RetransmitTimer::with_limits(t0, ms(250), 8, 8).with_max_interval(ms(1000));
+        let mut sends = vec![Duration::ZERO];
+        loop {
+            let at = timer.deadline();
+            match timer.handle_timeout(at) {
+                TimerOutcome::Retransmit => sends.push(at - t0),
+                TimerOutcome::TimedOut => break,
+                TimerOutcome::Wait => unreachable!("called at the deadline"),
+            }
+        }
+        let expected: Vec<Duration> = [0, 250, 750, 1750, 2750, 3750, 4750, 5750].map(ms).to_vec();
+        assert_eq!(sends, expected);
+        assert_eq!(timer.deadline() - t0, ms(7750));
     }
 }

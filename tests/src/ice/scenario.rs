@@ -349,6 +349,19 @@ impl IceScenario {
         self.sim.set_link(host, link);
     }
 
+    /// Both agents' event logs and statistics, for a failing test to print.
+    pub fn dump(&self) -> String {
+        let mut out = String::new();
+        for host in [self.a, self.b] {
+            let name = self.sim.host_name(host);
+            for (t, e) in self.peer(host).events() {
+                out += &format!("{name} {:?} {e:?}\n", *t - self.sim.epoch());
+            }
+            out += &format!("{name} {:?}\n", self.agent(host).stats());
+        }
+        out
+    }
+
     /// The time elapsed since the scenario started.
     pub fn elapsed(&self) -> Duration {
         self.sim.elapsed()
