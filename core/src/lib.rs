@@ -95,8 +95,13 @@
 
 #![deny(clippy::unwrap_used)]
 
+pub mod datachannel;
+pub mod dtls;
+pub mod ice;
 pub mod net;
+pub mod rtp;
+pub mod sctp;
+pub mod srtp;
+pub mod stun;
 
 pub use net::{DatagramKind, Receive, Transmit, Transport};
-pub mod ice;
-pub mod stun;
