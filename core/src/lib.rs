@@ -97,6 +97,9 @@
 
 pub mod datachannel;
 pub mod dtls;
+#[cfg(feature = "_fuzz")]
+#[doc(hidden)]
+pub mod fuzz;
 pub mod ice;
 pub mod net;
 pub mod rtp;

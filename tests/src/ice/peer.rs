@@ -21,6 +21,8 @@ pub struct IcePeer {
     /// Whether `GatheringComplete` was seen and not yet taken by the signalling loop.
     gathering_done: bool,
     last_now: Option<Instant>,
+    /// Received datagrams, kept only when capturing (fuzz corpus seeds).
+    captured: Option<Vec<Vec<u8>>>,
 }
 
 impl IcePeer {
@@ -33,7 +35,18 @@ impl IcePeer {
             unsignalled: Vec::new(),
             gathering_done: false,
             last_now: None,
+            captured: None,
         }
+    }
+
+    /// Keeps a copy of every datagram received from now on (for fuzz corpus seeds).
+    pub fn capture(&mut self) {
+        self.captured.get_or_insert_with(Vec::new);
+    }
+
+    /// The datagrams captured so far.
+    pub fn captured(&self) -> &[Vec<u8>] {
+        self.captured.as_deref().unwrap_or_default()
     }
 
     /// Every event so far, with the virtual time it was polled.
@@ -86,6 +99,9 @@ impl IcePeer {
 impl Peer for IcePeer {
     fn handle_datagram(&mut self, now: Instant, rx: Receive<'_>) {
         self.last_now = Some(now);
+        if let Some(captured) = &mut self.captured {
+            captured.push(rx.contents.to_vec());
+        }
         // Only STUN is expected here; the agent counts what is not for it.
         self.agent.handle_stun(now, &rx, &mut self.rng);
         self.drain_events(now);
