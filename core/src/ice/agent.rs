@@ -12,12 +12,13 @@ use rand_core::CryptoRng;
 use crate::Transmit;
 use crate::ice::candidate::{COMPONENT_RTP, is_usable};
 use crate::ice::checklist::{Added, CheckList};
+use crate::ice::event::EventQueue;
 use crate::ice::timer::TimerTable;
 use crate::ice::{
     Candidate, CandidateError, CandidateKind, Credentials, IceConfig, IceConnectionState, IceEvent,
     IceStats, Role,
 };
-use crate::stun::{RetransmitTimer, TransactionId};
+use crate::stun::{AttributeType, MAX_UNKNOWN, RetransmitTimer, TransactionId};
 
 /// The most host addresses an agent takes.
 pub(crate) const MAX_HOSTS: usize = 8;
@@ -53,11 +54,38 @@ pub(crate) enum Outgoing {
         tid: TransactionId,
         local: SocketAddr,
         remote: SocketAddr,
-        /// `true`: 487 Role Conflict; `false`: success with XOR-MAPPED-ADDRESS.
-        role_conflict: bool,
+        /// Success, 487 or 420.
+        reply: Reply,
         /// Answer with the credentials of the selected pair's session (after a restart).
         old_session: bool,
     },
+}
+
+/// The kind of answer to a check (RFC 8445 section 7.3, RFC 8489 section 6.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reply {
+    /// Success with XOR-MAPPED-ADDRESS.
+    Success,
+    /// 487 Role Conflict (RFC 8445 section 7.3.1.1).
+    RoleConflict,
+    /// 420 Unknown Attribute listing the first `len` of `list` (RFC 8489 section 6.3.1).
+    UnknownAttributes {
+        list: [AttributeType; MAX_UNKNOWN],
+        len: u8,
+    },
+}
+
+impl Reply {
+    /// A 420 answer listing `unknown` (at most [`MAX_UNKNOWN`] are kept).
+    pub(crate) fn unknown_attributes(unknown: &[AttributeType]) -> Self {
+        let mut list = [AttributeType(0); MAX_UNKNOWN];
+        let mut len = 0;
+        for (slot, kind) in list.iter_mut().zip(unknown) {
+            *slot = *kind;
+            len += 1;
+        }
+        Self::UnknownAttributes { list, len }
+    }
 }
 
 #[derive(Debug)]
@@ -170,7 +198,7 @@ pub struct Agent {
     /// The last Ta-paced transaction.
     pub(crate) last_paced: Option<Instant>,
     pub(crate) outbox: VecDeque<Outgoing>,
-    pub(crate) events: VecDeque<IceEvent>,
+    pub(crate) events: EventQueue,
     pub(crate) timers: TimerTable,
     pub(crate) stats: IceStats,
 }
@@ -206,7 +234,7 @@ impl Agent {
             last_activity: None,
             last_paced: None,
             outbox: VecDeque::with_capacity(OUTBOX_LIMIT),
-            events: VecDeque::with_capacity(16),
+            events: EventQueue::new(),
             timers: TimerTable::default(),
             stats: IceStats::default(),
             config,
@@ -606,7 +634,7 @@ impl Agent {
 
     /// Selects nominated pair `i` if it is from the current session and ranks above the
     /// selected pair (RFC 8445 section 8.1.1: the highest-priority nominated pair wins), or
-    /// the selected pair is from an earlier session.
+    /// the selected pair is from an earlier session or Disconnected.
     pub(crate) fn select_pair(&mut self, i: usize, now: Instant, rng: &mut dyn CryptoRng) {
         let Some(pair) = self.checklist.pairs.get(i) else {
             return;
@@ -626,9 +654,13 @@ impl Agent {
         now: Instant,
         rng: &mut dyn CryptoRng,
     ) {
+        // A selected pair that has stopped answering consent checks (Disconnected) gives way to
+        // any newly nominated pair: the controlling peer has moved on (a browser renominates
+        // when its path dies), and keeping the dead pair would end in consent failure.
+        let dead = self.state == IceConnectionState::Disconnected;
         if let Some(sel) = &self.selected
             && sel.generation == self.generation
-            && (sel.priority >= priority || (sel.local == local && sel.remote == remote))
+            && ((sel.priority >= priority && !dead) || (sel.local == local && sel.remote == remote))
         {
             return;
         }

@@ -1,5 +1,6 @@
 //! What the agent tells the application: events, connection states and roles.
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 
 use crate::ice::Candidate;
@@ -79,4 +80,64 @@ pub enum IceEvent {
     },
     /// The role changed to resolve a role conflict (RFC 8445 section 7.3.1.1).
     RoleChanged(Role),
+}
+
+/// Events waiting for [`Agent::poll_event`](super::Agent::poll_event): more than a drained
+/// agent ever holds (one call reports at most a handful), so only a caller that never drains
+/// reaches it. The storage is reserved at construction and never grows past it.
+pub(crate) const EVENT_LIMIT: usize = 128;
+
+/// Past this many undrained events, a new event replaces an older one it supersedes (the
+/// previous state, role or selected pair, a repeated report of the same candidate), so a peer
+/// that makes the state flap cannot fill the queue with stale events.
+const COALESCE_AT: usize = 32;
+
+/// The agent's event queue: a `VecDeque` bounded by [`EVENT_LIMIT`].
+///
+/// Below [`COALESCE_AT`] events it is a plain FIFO. Above, superseded events are dropped; at
+/// the limit, the oldest event is dropped.
+#[derive(Debug)]
+pub(crate) struct EventQueue {
+    queue: VecDeque<IceEvent>,
+}
+
+impl EventQueue {
+    pub(crate) fn new() -> Self {
+        Self {
+            queue: VecDeque::with_capacity(EVENT_LIMIT),
+        }
+    }
+
+    pub(crate) fn push_back(&mut self, event: IceEvent) {
+        if self.queue.len() >= COALESCE_AT
+            && let Some(i) = self.queue.iter().position(|old| supersedes(&event, old))
+        {
+            self.queue.remove(i);
+        }
+        if self.queue.len() >= EVENT_LIMIT {
+            self.queue.pop_front();
+        }
+        self.queue.push_back(event);
+    }
+
+    pub(crate) fn pop_front(&mut self) -> Option<IceEvent> {
+        self.queue.pop_front()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.queue.len()
+    }
+}
+
+/// Whether `new` makes `old` stale for an application that reads both only now.
+fn supersedes(new: &IceEvent, old: &IceEvent) -> bool {
+    match (new, old) {
+        (IceEvent::StateChanged(_), IceEvent::StateChanged(_))
+        | (IceEvent::RoleChanged(_), IceEvent::RoleChanged(_))
+        | (IceEvent::SelectedPairChanged { .. }, IceEvent::SelectedPairChanged { .. })
+        | (IceEvent::GatheringComplete, IceEvent::GatheringComplete) => true,
+        (IceEvent::LocalCandidate(a), IceEvent::LocalCandidate(b)) => a == b,
+        _ => false,
+    }
 }

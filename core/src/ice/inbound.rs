@@ -11,7 +11,7 @@ use rand_core::CryptoRng;
 
 use crate::Receive;
 use crate::ice::agent::{
-    Agent, GatherState, MAX_LOCAL_CANDIDATES, MAX_QUEUED_RESPONSES, Outgoing, push_out,
+    Agent, GatherState, MAX_LOCAL_CANDIDATES, MAX_QUEUED_RESPONSES, Outgoing, Reply, push_out,
 };
 use crate::ice::checklist::Added;
 use crate::ice::pair::{PairState, pair_priority};
@@ -84,7 +84,7 @@ impl Agent {
             self.stats.stun_dropped_state += 1;
             return;
         }
-        if msg.check_fingerprint().is_err() || !msg.unknown_comprehension_required().is_empty() {
+        if msg.check_fingerprint().is_err() {
             self.stats.stun_malformed += 1;
             return;
         }
@@ -93,6 +93,19 @@ impl Agent {
             self.stats.stun_unauthenticated += 1;
             return;
         };
+        // RFC 8489 section 6.3.1, after the authentication checks: unknown
+        // comprehension-required attributes earn a 420 listing them, with MESSAGE-INTEGRITY
+        // so that the peer can trust it. Nothing else changes.
+        let unknown = msg.unknown_comprehension_required();
+        if !unknown.is_empty() {
+            self.stats.stun_malformed += 1;
+            if let Some(host) = self.host_for(rx.destination) {
+                let reply = Reply::unknown_attributes(&unknown);
+                let old = session == Session::Old;
+                self.respond(msg.transaction_id(), host.addr(), rx.source, reply, old);
+            }
+            return;
+        }
         let controlling = msg.ice_controlling();
         let controlled = msg.ice_controlled();
         if controlling.is_none() && controlled.is_none() {
@@ -113,7 +126,7 @@ impl Agent {
             {
                 sel.last_response = now;
             }
-            self.respond(tid, host.addr(), rx.source, false, true);
+            self.respond(tid, host.addr(), rx.source, Reply::Success, true);
             return;
         }
 
@@ -122,7 +135,7 @@ impl Agent {
             (Role::Controlling, Some(theirs), _) => {
                 self.stats.role_conflicts += 1;
                 if self.tie_breaker >= theirs {
-                    self.respond(tid, host.addr(), rx.source, true, false);
+                    self.respond(tid, host.addr(), rx.source, Reply::RoleConflict, false);
                     return;
                 }
                 self.set_role(Role::Controlled);
@@ -130,7 +143,7 @@ impl Agent {
             (Role::Controlled, None, Some(theirs)) => {
                 self.stats.role_conflicts += 1;
                 if self.config.lite || self.tie_breaker < theirs {
-                    self.respond(tid, host.addr(), rx.source, true, false);
+                    self.respond(tid, host.addr(), rx.source, Reply::RoleConflict, false);
                     return;
                 }
                 self.set_role(Role::Controlling);
@@ -146,7 +159,7 @@ impl Agent {
         let peer_priority = msg.priority();
 
         if self.config.lite {
-            self.respond(tid, host.addr(), rx.source, false, false);
+            self.respond(tid, host.addr(), rx.source, Reply::Success, false);
             self.last_activity = Some(now);
             if self.state == IceConnectionState::New {
                 self.set_state(IceConnectionState::Checking);
@@ -185,7 +198,7 @@ impl Agent {
                 c
             }
         };
-        self.respond(tid, host.addr(), rx.source, false, false);
+        self.respond(tid, host.addr(), rx.source, Reply::Success, false);
         self.last_activity = Some(now);
         if self.state == IceConnectionState::New {
             self.set_state(IceConnectionState::Checking);
@@ -282,7 +295,7 @@ impl Agent {
         tid: crate::stun::TransactionId,
         local: SocketAddr,
         remote: SocketAddr,
-        role_conflict: bool,
+        reply: Reply,
         old_session: bool,
     ) {
         if self.responses_queued() >= MAX_QUEUED_RESPONSES {
@@ -293,7 +306,7 @@ impl Agent {
             tid,
             local,
             remote,
-            role_conflict,
+            reply,
             old_session,
         };
         if !push_out(&mut self.outbox, out) {

@@ -29,7 +29,8 @@
 //!   once no better pair is still being checked, or after [`IceConfig::nomination_timeout`].
 //!   A better pair that becomes valid later is nominated too and the selection switches to
 //!   it, as browsers do (RFC 8445 would keep the first nomination). The controlled agent uses
-//!   the highest-priority nominated pair (8.1.1).
+//!   the highest-priority nominated pair (8.1.1), or any newly nominated pair once the
+//!   selected one is Disconnected (the controlling peer has moved to another path).
 //! - Trickle ICE (RFC 8838): remote candidates may be added at any time;
 //!   end-of-candidates lets the agent fail at once when every pair has failed, and
 //!   otherwise it fails [`IceConfig::trickle_timeout`] after the last remote activity.
@@ -66,7 +67,9 @@
 //!   them); remote relayed candidates are used like any other address.
 //! - Aggressive nomination (deprecated by RFC 8445), multiple data streams and components.
 //! - Resolving mDNS (`.local`) candidate addresses: they are refused when parsed.
-//! - 400/401/420 error responses to bad requests (dropped and counted instead).
+//! - 400/401 error responses to bad requests (dropped and counted instead). An authenticated
+//!   request with unknown comprehension-required attributes is answered with a 420 listing
+//!   them (RFC 8489 section 6.3.1).
 //! - The ICE option `ice2` negotiation and `ice-pacing`; Ta is configured locally.
 
 mod agent;

@@ -7,10 +7,13 @@
 use std::net::SocketAddr;
 
 use crate::ice::Role;
-use crate::ice::agent::{Agent, GatherState, Outgoing};
+use crate::ice::agent::{Agent, GatherState, Outgoing, Reply};
 use crate::ice::inbound::ROLE_CONFLICT;
 use crate::stun::{Class, MessageBuilder, Method, TransactionId, WireError};
 use crate::{Transmit, Transport};
+
+/// ERROR-CODE for unknown comprehension-required attributes (RFC 8489 section 6.3.1).
+const UNKNOWN_ATTRIBUTE: u16 = 420;
 
 /// What a check-like request carries.
 struct Request<'a> {
@@ -35,9 +38,9 @@ impl Agent {
                 tid,
                 local,
                 remote,
-                role_conflict,
+                reply,
                 old_session,
-            } => self.encode_response(tid, local, remote, role_conflict, old_session, buf),
+            } => self.encode_response(tid, local, remote, reply, old_session, buf),
         };
         match written {
             Some(Ok(t)) => Some(t),
@@ -127,7 +130,7 @@ impl Agent {
         tid: TransactionId,
         local: SocketAddr,
         remote: SocketAddr,
-        role_conflict: bool,
+        reply: Reply,
         old_session: bool,
         buf: &mut [u8],
     ) -> Option<Result<Transmit, WireError>> {
@@ -136,24 +139,27 @@ impl Agent {
         } else {
             &self.local_creds.pwd
         };
-        let class = if role_conflict {
-            Class::Error
-        } else {
-            Class::Success
+        let class = match reply {
+            Reply::Success => Class::Success,
+            Reply::RoleConflict | Reply::UnknownAttributes { .. } => Class::Error,
         };
         let written = (|| {
             let mut b = MessageBuilder::new(buf, class, Method::BINDING, tid)?;
-            if role_conflict {
-                b.add_error_code(ROLE_CONFLICT, "Role Conflict")?;
-            } else {
-                b.add_xor_mapped_address(remote)?;
+            match reply {
+                Reply::Success => b.add_xor_mapped_address(remote)?,
+                Reply::RoleConflict => b.add_error_code(ROLE_CONFLICT, "Role Conflict")?,
+                Reply::UnknownAttributes { list, len } => {
+                    b.add_error_code(UNKNOWN_ATTRIBUTE, "Unknown Attribute")?;
+                    let listed = list.get(..usize::from(len)).unwrap_or_default();
+                    b.add_unknown_attributes(listed)?;
+                }
             }
             b.add_message_integrity(key.as_bytes())?;
             b.finish_with_fingerprint()
         })();
         let result = written.map(|len| transmit(local, remote, len));
         if result.is_ok() {
-            if role_conflict {
+            if reply != Reply::Success {
                 self.stats.error_responses_sent += 1;
             } else {
                 self.stats.responses_sent += 1;

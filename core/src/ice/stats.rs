@@ -36,7 +36,7 @@ pub struct IceStats {
     pub checks_failed: u64,
     /// Success responses sent to the peer's checks.
     pub responses_sent: u64,
-    /// 487 (Role Conflict) error responses sent.
+    /// Error responses sent: 487 (Role Conflict) and 420 (Unknown Attribute).
     pub error_responses_sent: u64,
     /// Role conflicts detected, by request or by 487 response.
     pub role_conflicts: u64,

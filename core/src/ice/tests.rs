@@ -17,6 +17,7 @@ use crate::stun::{Class, MessageBuilder, Method, TransactionId};
 
 mod harness;
 mod props;
+mod review;
 mod sessions;
 
 /// The one epoch of a test run; after it time only moves by adding durations.

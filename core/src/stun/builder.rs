@@ -129,6 +129,9 @@ impl<'a> MessageBuilder<'a> {
         &mut self,
         attributes: &[AttributeType],
     ) -> Result<(), WireError> {
+        if self.stage != Stage::Open {
+            return Err(WireError::BadOrder);
+        }
         let kind = AttributeType::UNKNOWN_ATTRIBUTES;
         let value_len = attributes.len() * 2;
         let start = self.reserve(kind, value_len)?;

@@ -57,6 +57,7 @@ mod tests;
 mod vectors;
 
 pub use attributes::ErrorCode;
+pub(crate) use attributes::MAX_UNKNOWN;
 pub use builder::MessageBuilder;
 pub use integrity::long_term_key;
 pub use responder::{Responder, ResponderConfig, ResponderStats};

@@ -641,3 +641,21 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn emit_unknown_attributes_after_integrity_is_refused() {
+    // UNKNOWN-ATTRIBUTES after MESSAGE-INTEGRITY would not be covered by the HMAC (RFC 8489
+    // section 14.5): the builder must refuse it like any other attribute.
+    let mut buf = [0; 256];
+    let mut b = MessageBuilder::new(&mut buf, Class::Error, Method::BINDING, TID).unwrap();
+    b.add_error_code(420, "Unknown Attribute").unwrap();
+    b.add_message_integrity(b"key").unwrap();
+    assert_eq!(
+        b.add_unknown_attributes(&[AttributeType(0x7001)]),
+        Err(WireError::BadOrder)
+    );
+    let len = b.finish_with_fingerprint().unwrap();
+    let msg = Message::new_checked(&buf[..len]).unwrap();
+    assert_eq!(msg.check_integrity(b"key"), Ok(()));
+    assert_eq!(msg.check_fingerprint(), Ok(()));
+}
