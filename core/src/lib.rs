@@ -87,6 +87,12 @@
 //! non-determinism shows at the call site. Given the same inputs and the same seed, a session
 //! replays bit for bit.
 //!
+//! One exception, kept to one place: ring's `SecureRandom` is sealed, so DTLS's ephemeral
+//! ECDHE keys and ECDSA signatures draw from ring's `SystemRandom` (in `dtls/crypto.rs` only),
+//! and rcgen does the same when [`dtls::Certificate::generate`] makes a key. Those bytes differ
+//! from run to run; everything else in a DTLS handshake (randoms, cookies, sequence numbers)
+//! comes from the RNG the caller lends.
+//!
 //! # Panics and errors
 //!
 //! Bytes from the network never cause a panic: a malformed or unwanted datagram is dropped and
@@ -104,6 +110,7 @@ pub mod ice;
 pub mod net;
 pub mod rtp;
 pub mod sctp;
+pub mod sdp;
 pub mod srtp;
 pub mod stun;
 

@@ -1,4 +1,6 @@
 //! Test support for sansrtc: the deterministic network simulator and scenario helpers.
 
 pub mod ice;
+pub mod media;
+pub mod sctp;
 pub mod sim;

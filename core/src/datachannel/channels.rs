@@ -1,0 +1,585 @@
+//! The data channel machine: an SCTP association plus DCEP and the channel table.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Instant;
+
+use bytes::Bytes;
+use rand_core::CryptoRng;
+
+use super::wire::{DataChannelOpen, DcepMessage};
+use crate::sctp::association::ResetError;
+use crate::sctp::wire::{Ppid, StreamId};
+use crate::sctp::{
+    Association, CloseReason, Event, Reliability, SctpConfig, SctpStats, SendError, SendOptions,
+};
+
+/// Our DTLS role, which decides the parity of the stream ids we pick (RFC 8832 section 6):
+/// the DTLS client uses even ids, the server odd ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DtlsRole {
+    /// DTLS client: even stream ids.
+    Client,
+    /// DTLS server: odd stream ids.
+    Server,
+}
+
+/// How to open a channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ChannelConfig {
+    /// The label (any UTF-8, up to 65535 bytes).
+    pub label: String,
+    /// The sub-protocol.
+    pub protocol: String,
+    /// Ordered delivery (the default).
+    pub ordered: bool,
+    /// Reliable, or partially reliable.
+    pub reliability: Reliability,
+    /// The priority carried in DATA_CHANNEL_OPEN (256: normal).
+    pub priority: u16,
+    /// A stream id agreed out of band: no DCEP, the channel is open at once on both sides
+    /// (RFC 8832 section 6's "negotiated" channels).
+    pub negotiated: Option<u16>,
+}
+
+impl ChannelConfig {
+    /// A reliable ordered channel named `label`.
+    pub fn new(label: &str) -> Self {
+        Self {
+            label: label.to_owned(),
+            protocol: String::new(),
+            ordered: true,
+            reliability: Reliability::Reliable,
+            priority: 256,
+            negotiated: None,
+        }
+    }
+}
+
+/// A channel's state (W3C `RTCDataChannelState`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChannelState {
+    /// Waiting for the association.
+    Connecting,
+    /// Messages flow.
+    Open,
+    /// A close is in progress (stream reset under way).
+    Closing,
+    /// Closed.
+    Closed,
+}
+
+/// Why [`DataChannels::open`] refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// Every stream id of our parity is taken.
+    #[error("no free stream id")]
+    NoFreeId,
+    /// The negotiated id is in use.
+    #[error("stream id {0} in use")]
+    IdInUse(u16),
+    /// The label or protocol is longer than 65535 bytes.
+    #[error("label or protocol too long")]
+    TooLong,
+    /// The association is closed.
+    #[error("association closed")]
+    Closed,
+}
+
+/// Why [`DataChannels::send`] refused a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ChannelSendError {
+    /// No channel with this id.
+    #[error("no such channel")]
+    UnknownChannel,
+    /// The channel is not open.
+    #[error("channel is {0:?}, not open")]
+    NotOpen(ChannelState),
+    /// The message is larger than the max-message-size.
+    #[error("message of {size} bytes exceeds the maximum message size of {max}")]
+    TooLarge {
+        /// The message's size.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The send buffer is full: wait for `BufferedAmountLow`.
+    #[error("send buffer full")]
+    BufferFull,
+    /// Another SCTP refusal.
+    #[error("sctp: {0}")]
+    Sctp(SendError),
+}
+
+impl From<SendError> for ChannelSendError {
+    fn from(e: SendError) -> Self {
+        match e {
+            SendError::TooLarge { size, max } => Self::TooLarge { size, max },
+            SendError::BufferFull => Self::BufferFull,
+            SendError::Closed | SendError::StreamResetting(_) => {
+                Self::NotOpen(ChannelState::Closing)
+            }
+            other => Self::Sctp(other),
+        }
+    }
+}
+
+/// What the channels tell the application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ChannelEvent {
+    /// The SCTP association is up.
+    Connected,
+    /// A channel opened: one of ours once the association is up, or one the peer opened.
+    Open(StreamId),
+    /// A message arrived.
+    Message {
+        /// The channel.
+        id: StreamId,
+        /// The bytes (empty for the "empty" PPIDs).
+        data: Bytes,
+        /// Binary (PPID 53/57) or string (51/56).
+        binary: bool,
+    },
+    /// The channel's buffered amount fell to or under its low threshold.
+    BufferedAmountLow(StreamId),
+    /// The channel closed (both directions reset, or the association went away).
+    Closed(StreamId),
+    /// The association closed.
+    AssociationClosed(CloseReason),
+}
+
+/// One channel.
+#[derive(Debug, Clone)]
+struct Channel {
+    label: String,
+    protocol: String,
+    ordered: bool,
+    reliability: Reliability,
+    priority: u16,
+    negotiated: bool,
+    state: ChannelState,
+    /// DATA_CHANNEL_ACK seen (or not needed): until then we send ordered (RFC 8832 sec. 6).
+    acked: bool,
+    /// Our DATA_CHANNEL_OPEN still has to go out (association not up yet).
+    announce: bool,
+    incoming_reset: bool,
+    outgoing_reset: bool,
+}
+
+/// A read-only view of a channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChannelInfo<'a> {
+    /// The label.
+    pub label: &'a str,
+    /// The sub-protocol.
+    pub protocol: &'a str,
+    /// Ordered delivery.
+    pub ordered: bool,
+    /// Reliability.
+    pub reliability: Reliability,
+    /// Priority.
+    pub priority: u16,
+    /// Negotiated out of band.
+    pub negotiated: bool,
+    /// State.
+    pub state: ChannelState,
+}
+
+/// Data channels over one SCTP association (RFC 8831, DCEP RFC 8832).
+///
+/// # Method groups
+///
+/// - construction: [`DataChannels::new`], then [`DataChannels::connect`];
+/// - network input: [`DataChannels::handle_packet`] (SCTP packets: DTLS application data);
+/// - timers: [`DataChannels::handle_timeout`], [`DataChannels::poll_timeout`];
+/// - commands: [`DataChannels::open`], [`DataChannels::send`], [`DataChannels::close`],
+///   [`DataChannels::set_buffered_amount_low_threshold`];
+/// - output: [`DataChannels::poll_transmit`], [`DataChannels::poll_event`];
+/// - getters: [`DataChannels::channel`], [`DataChannels::buffered_amount`],
+///   [`DataChannels::association`].
+///
+/// After any `handle_*` or command, drain [`DataChannels::poll_transmit`] then
+/// [`DataChannels::poll_event`] until both return `None`, then read
+/// [`DataChannels::poll_timeout`].
+#[derive(Debug)]
+pub struct DataChannels {
+    assoc: Association,
+    role: DtlsRole,
+    channels: HashMap<StreamId, Channel>,
+    events: VecDeque<ChannelEvent>,
+    scratch: Vec<u8>,
+    /// Messages dropped: unknown PPID, no channel, bad DCEP.
+    dropped: u64,
+}
+
+impl DataChannels {
+    /// A new set of channels over a new association; see [`Association::new`].
+    pub fn new(config: SctpConfig, role: DtlsRole, now: Instant, rng: &mut dyn CryptoRng) -> Self {
+        Self {
+            assoc: Association::new(config, now, rng),
+            role,
+            channels: HashMap::new(),
+            events: VecDeque::with_capacity(64),
+            scratch: Vec::new(),
+            dropped: 0,
+        }
+    }
+
+    /// Starts the SCTP handshake (both WebRTC peers may call it).
+    pub fn connect(&mut self, now: Instant) {
+        self.assoc.connect(now);
+    }
+
+    /// The association, for its state and statistics.
+    pub fn association(&self) -> &Association {
+        &self.assoc
+    }
+
+    /// The association's counters.
+    pub fn sctp_stats(&self) -> &SctpStats {
+        self.assoc.stats()
+    }
+
+    /// Messages dropped for an unknown PPID, an unknown channel or malformed DCEP.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// A channel's settings and state.
+    pub fn channel(&self, id: StreamId) -> Option<ChannelInfo<'_>> {
+        self.channels.get(&id).map(|c| ChannelInfo {
+            label: &c.label,
+            protocol: &c.protocol,
+            ordered: c.ordered,
+            reliability: c.reliability,
+            priority: c.priority,
+            negotiated: c.negotiated,
+            state: c.state,
+        })
+    }
+
+    /// Bytes queued on a channel and not yet sent (`bufferedAmount`).
+    pub fn buffered_amount(&self, id: StreamId) -> usize {
+        self.assoc.buffered_amount(id)
+    }
+
+    /// Sets `bufferedAmountLowThreshold`.
+    pub fn set_buffered_amount_low_threshold(&mut self, id: StreamId, threshold: usize) {
+        self.assoc.set_buffered_amount_low_threshold(id, threshold);
+    }
+
+    /// Feeds an SCTP packet.
+    pub fn handle_packet(&mut self, now: Instant, packet: &[u8]) {
+        self.assoc.handle_packet(now, packet);
+        self.process(now);
+    }
+
+    /// Fires due timers.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.assoc.handle_timeout(now);
+        self.process(now);
+    }
+
+    /// The next deadline.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.assoc.poll_timeout()
+    }
+
+    /// Writes the next SCTP packet into `buf`.
+    pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
+        self.assoc.poll_transmit(now, buf)
+    }
+
+    /// The next event.
+    pub fn poll_event(&mut self) -> Option<ChannelEvent> {
+        self.events.pop_front()
+    }
+
+    /// Opens a channel. In-band channels get the lowest free id of our parity and announce
+    /// themselves with DATA_CHANNEL_OPEN; negotiated ones use the given id and no DCEP. The
+    /// channel reports [`ChannelEvent::Open`] once the association is up.
+    pub fn open(&mut self, now: Instant, config: ChannelConfig) -> Result<StreamId, OpenError> {
+        if matches!(
+            self.assoc.state(),
+            crate::sctp::AssociationState::Closed
+                | crate::sctp::AssociationState::ShutdownPending
+                | crate::sctp::AssociationState::ShutdownSent
+                | crate::sctp::AssociationState::ShutdownReceived
+                | crate::sctp::AssociationState::ShutdownAckSent
+        ) {
+            return Err(OpenError::Closed);
+        }
+        if config.label.len() > usize::from(u16::MAX)
+            || config.protocol.len() > usize::from(u16::MAX)
+        {
+            return Err(OpenError::TooLong);
+        }
+        let id = match config.negotiated {
+            Some(id) if self.channels.contains_key(&StreamId(id)) => {
+                return Err(OpenError::IdInUse(id));
+            }
+            Some(id) => StreamId(id),
+            None => self.free_id().ok_or(OpenError::NoFreeId)?,
+        };
+        let negotiated = config.negotiated.is_some();
+        self.channels.insert(
+            id,
+            Channel {
+                label: config.label,
+                protocol: config.protocol,
+                ordered: config.ordered,
+                reliability: config.reliability,
+                priority: config.priority,
+                negotiated,
+                state: ChannelState::Connecting,
+                acked: negotiated,
+                announce: !negotiated,
+                incoming_reset: false,
+                outgoing_reset: false,
+            },
+        );
+        if self.assoc.is_established() {
+            self.activate(now, id);
+        }
+        Ok(id)
+    }
+
+    /// Sends a message: `binary` picks the PPID (RFC 8831 section 6.6). An empty message goes
+    /// as one zero byte with an "empty" PPID.
+    pub fn send(
+        &mut self,
+        now: Instant,
+        id: StreamId,
+        data: &[u8],
+        binary: bool,
+    ) -> Result<(), ChannelSendError> {
+        let c = self
+            .channels
+            .get(&id)
+            .ok_or(ChannelSendError::UnknownChannel)?;
+        if c.state != ChannelState::Open {
+            return Err(ChannelSendError::NotOpen(c.state));
+        }
+        let max = self.assoc.config().max_message_size;
+        if data.len() > max {
+            return Err(ChannelSendError::TooLarge {
+                size: data.len(),
+                max,
+            });
+        }
+        let options = SendOptions {
+            unordered: !c.ordered && c.acked,
+            reliability: c.reliability,
+        };
+        let (ppid, payload): (Ppid, &[u8]) = match (data.is_empty(), binary) {
+            (true, true) => (Ppid::BINARY_EMPTY, &[0]),
+            (true, false) => (Ppid::STRING_EMPTY, &[0]),
+            (false, true) => (Ppid::BINARY, data),
+            (false, false) => (Ppid::STRING, data),
+        };
+        self.assoc.send(now, id, ppid, payload, options)?;
+        Ok(())
+    }
+
+    /// Closes a channel by resetting its outgoing stream (RFC 8831 section 6.7); the peer
+    /// resets its side in turn and both see [`ChannelEvent::Closed`]. Data already queued
+    /// is sent first.
+    pub fn close(&mut self, now: Instant, id: StreamId) {
+        let Some(c) = self.channels.get_mut(&id) else {
+            return;
+        };
+        if matches!(c.state, ChannelState::Closing | ChannelState::Closed) {
+            return;
+        }
+        c.state = ChannelState::Closing;
+        match self.assoc.reset_streams(now, &[id]) {
+            Ok(()) => {}
+            Err(ResetError::NotEstablished | ResetError::Unsupported) => {
+                self.finish_close(id);
+            }
+        }
+        self.process(now);
+    }
+
+    fn free_id(&self) -> Option<StreamId> {
+        let start = match self.role {
+            DtlsRole::Client => 0,
+            DtlsRole::Server => 1,
+        };
+        let limit = match self.assoc.outbound_streams() {
+            0 => self.assoc.config().streams,
+            n => n,
+        };
+        (start..limit)
+            .step_by(2)
+            .map(StreamId)
+            .find(|id| !self.channels.contains_key(id))
+    }
+
+    /// The association is up: announce the channel (unless negotiated) and open it.
+    fn activate(&mut self, now: Instant, id: StreamId) {
+        let Some(c) = self.channels.get_mut(&id) else {
+            return;
+        };
+        if c.state != ChannelState::Connecting {
+            return;
+        }
+        if c.announce {
+            let open = DcepMessage::Open(DataChannelOpen {
+                ordered: c.ordered,
+                reliability: c.reliability,
+                priority: c.priority,
+                label: &c.label,
+                protocol: &c.protocol,
+            });
+            self.scratch.resize(open.buffer_len(), 0);
+            if open.emit(&mut self.scratch).is_err() {
+                return;
+            }
+            c.announce = false;
+            let reliable = SendOptions::default();
+            if self
+                .assoc
+                .send(now, id, Ppid::DCEP, &self.scratch, reliable)
+                .is_err()
+            {
+                return;
+            }
+        }
+        if let Some(c) = self.channels.get_mut(&id) {
+            c.state = ChannelState::Open;
+        }
+        self.events.push_back(ChannelEvent::Open(id));
+    }
+
+    /// Turns association events into channel events.
+    fn process(&mut self, now: Instant) {
+        while let Some(event) = self.assoc.poll_event() {
+            match event {
+                Event::Connected => {
+                    self.events.push_back(ChannelEvent::Connected);
+                    let mut ids: Vec<StreamId> = self
+                        .channels
+                        .iter()
+                        .filter(|(_, c)| c.state == ChannelState::Connecting)
+                        .map(|(id, _)| *id)
+                        .collect();
+                    ids.sort();
+                    for id in ids {
+                        self.activate(now, id);
+                    }
+                }
+                Event::Message(m) => self.on_message(now, m),
+                Event::BufferedAmountLow(id) => {
+                    if self.channels.contains_key(&id) {
+                        self.events.push_back(ChannelEvent::BufferedAmountLow(id));
+                    }
+                }
+                Event::IncomingStreamReset(id) => {
+                    let Some(c) = self.channels.get_mut(&id) else {
+                        continue;
+                    };
+                    c.incoming_reset = true;
+                    if c.state != ChannelState::Closing {
+                        c.state = ChannelState::Closing;
+                        if self.assoc.reset_streams(now, &[id]).is_err() {
+                            self.finish_close(id);
+                            continue;
+                        }
+                    }
+                    self.maybe_closed(id);
+                }
+                Event::OutgoingStreamReset(id) => {
+                    if let Some(c) = self.channels.get_mut(&id) {
+                        c.outgoing_reset = true;
+                    }
+                    self.maybe_closed(id);
+                }
+                Event::Closed(reason) => {
+                    let mut ids: Vec<StreamId> = self.channels.keys().copied().collect();
+                    ids.sort();
+                    for id in ids {
+                        self.finish_close(id);
+                    }
+                    self.events
+                        .push_back(ChannelEvent::AssociationClosed(reason));
+                }
+            }
+        }
+    }
+
+    fn on_message(&mut self, now: Instant, m: crate::sctp::Message) {
+        let id = m.stream;
+        match m.ppid {
+            Ppid::DCEP => match DcepMessage::parse(&m.data) {
+                Ok(DcepMessage::Open(open)) => {
+                    if self.channels.contains_key(&id) {
+                        self.dropped += 1;
+                        return;
+                    }
+                    self.channels.insert(
+                        id,
+                        Channel {
+                            label: open.label.to_owned(),
+                            protocol: open.protocol.to_owned(),
+                            ordered: open.ordered,
+                            reliability: open.reliability,
+                            priority: open.priority,
+                            negotiated: false,
+                            state: ChannelState::Open,
+                            acked: true,
+                            announce: false,
+                            incoming_reset: false,
+                            outgoing_reset: false,
+                        },
+                    );
+                    let _ = self
+                        .assoc
+                        .send(now, id, Ppid::DCEP, &[0x02], SendOptions::default());
+                    self.events.push_back(ChannelEvent::Open(id));
+                }
+                Ok(DcepMessage::Ack) => {
+                    if let Some(c) = self.channels.get_mut(&id) {
+                        c.acked = true;
+                    }
+                }
+                Err(_) => self.dropped += 1,
+            },
+            Ppid::STRING | Ppid::BINARY | Ppid::STRING_EMPTY | Ppid::BINARY_EMPTY => {
+                let open = self
+                    .channels
+                    .get(&id)
+                    .is_some_and(|c| c.state == ChannelState::Open);
+                if !open {
+                    self.dropped += 1;
+                    return;
+                }
+                let binary = m.ppid == Ppid::BINARY || m.ppid == Ppid::BINARY_EMPTY;
+                let empty = m.ppid == Ppid::STRING_EMPTY || m.ppid == Ppid::BINARY_EMPTY;
+                let data = if empty { Bytes::new() } else { m.data };
+                self.events
+                    .push_back(ChannelEvent::Message { id, data, binary });
+            }
+            _ => self.dropped += 1,
+        }
+    }
+
+    fn maybe_closed(&mut self, id: StreamId) {
+        if self
+            .channels
+            .get(&id)
+            .is_some_and(|c| c.incoming_reset && c.outgoing_reset)
+        {
+            self.finish_close(id);
+        }
+    }
+
+    fn finish_close(&mut self, id: StreamId) {
+        if self.channels.remove(&id).is_some() {
+            self.events.push_back(ChannelEvent::Closed(id));
+        }
+    }
+}

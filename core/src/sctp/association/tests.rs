@@ -1,0 +1,104 @@
+//! Unit tests of the association internals; whole-session tests live in
+//! `tests/tests/sctp/`.
+
+use std::time::{Duration, Instant};
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use ring::hmac;
+
+use super::cookie::{COOKIE_LEN, Cookie, CookieError};
+use super::outbound::Rto;
+use super::*;
+
+#[allow(
+    clippy::disallowed_methods,
+    reason = "tests need one real instant as an epoch"
+)]
+fn epoch() -> Instant {
+    Instant::now()
+}
+
+fn cookie() -> Cookie {
+    Cookie {
+        created_ms: 1000,
+        local_tag: VerificationTag(1),
+        peer_tag: VerificationTag(2),
+        local_initial_tsn: Tsn(3),
+        peer_initial_tsn: Tsn(4),
+        peer_a_rwnd: 5,
+        peer_outbound_streams: 6,
+        peer_inbound_streams: 7,
+        peer_forward_tsn: true,
+        peer_reconfig: false,
+        peer_zero_checksum: true,
+    }
+}
+
+#[test]
+fn cookie_round_trip_and_tamper() {
+    let key = hmac::Key::new(hmac::HMAC_SHA256, b"secret");
+    let t0 = epoch();
+    let now = t0 + Duration::from_secs(2);
+    let life = Duration::from_secs(60);
+    let bytes = cookie().encode(&key);
+    assert_eq!(Cookie::decode(&bytes, &key, t0, now, life), Ok(cookie()));
+    for i in 0..COOKIE_LEN {
+        let mut bad = bytes;
+        bad[i] ^= 1;
+        assert_eq!(
+            Cookie::decode(&bad, &key, t0, now, life),
+            Err(CookieError::Invalid)
+        );
+    }
+    let other = hmac::Key::new(hmac::HMAC_SHA256, b"other");
+    assert_eq!(
+        Cookie::decode(&bytes, &other, t0, now, life),
+        Err(CookieError::Invalid)
+    );
+    let late = t0 + Duration::from_secs(62);
+    assert_eq!(
+        Cookie::decode(&bytes, &key, t0, late, life),
+        Err(CookieError::Stale)
+    );
+}
+
+#[test]
+fn rto_follows_rfc6298() {
+    let config = SctpConfig::default();
+    let mut rto = Rto::new_for_test(&config);
+    assert_eq!(rto.rto, Duration::from_secs(1));
+    rto.sample(Duration::from_millis(100));
+    // SRTT 100, RTTVAR 50: RTO = 300 ms.
+    assert_eq!(rto.rto, Duration::from_millis(300));
+    rto.sample(Duration::from_millis(100));
+    // RTTVAR = 3/4 * 50 + 0 = 37.5; RTO = 100 + 150 = 250 ms.
+    assert_eq!(rto.rto, Duration::from_micros(250_000));
+    rto.backoff();
+    assert_eq!(rto.rto, Duration::from_millis(500));
+    for _ in 0..20 {
+        rto.backoff();
+    }
+    assert_eq!(rto.rto, config.rto_max);
+}
+
+#[test]
+fn new_association_draws_nonzero_tag() {
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    let a = Association::new(SctpConfig::default(), epoch(), &mut rng);
+    assert_ne!(a.local_tag.0, 0);
+    assert_eq!(a.state(), AssociationState::Listening);
+    assert_eq!(a.poll_timeout(), None);
+}
+
+#[test]
+fn garbage_is_counted_not_fatal() {
+    let mut rng = ChaCha20Rng::seed_from_u64(2);
+    let now = epoch();
+    let mut a = Association::new(SctpConfig::default(), now, &mut rng);
+    a.handle_packet(now, &[1, 2, 3]);
+    a.handle_packet(now, &[0; 16]);
+    assert_eq!(a.stats().malformed + a.stats().bad_checksum, 2);
+    let mut buf = [0; 1500];
+    assert_eq!(a.poll_transmit(now, &mut buf), None);
+}

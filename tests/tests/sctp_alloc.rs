@@ -1,0 +1,93 @@
+//! An SCTP transfer allocates (amortised) under once per 50 packets once warm: 16 KiB and 1 KiB
+//! messages over a perfect in-memory link, counted by the global allocator.
+//!
+//! This binary holds one test only, so no other test allocates while it measures.
+
+use std::time::{Duration, Instant};
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use sansrtc::sctp::wire::{Ppid, StreamId};
+use sansrtc::sctp::{Association, Event, SctpConfig, SendOptions};
+use sansrtc_tests::sctp::Pair;
+use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
+
+#[global_allocator]
+static GLOBAL: &StatsAlloc<std::alloc::System> = &INSTRUMENTED_SYSTEM;
+
+/// Sends `count` messages of `size` bytes from a to b, dropping each on arrival.
+fn transfer(p: &mut Pair<Association>, msg: &[u8], count: usize) -> usize {
+    let (mut sent, mut received) = (0, 0);
+    while received < count {
+        while sent < count
+            && p.a
+                .send(
+                    p.now(),
+                    StreamId(0),
+                    Ppid::BINARY,
+                    msg,
+                    SendOptions::default(),
+                )
+                .is_ok()
+        {
+            sent += 1;
+        }
+        assert!(p.step(), "stalled");
+        while let Some(e) = p.b.poll_event() {
+            if let Event::Message(m) = e {
+                assert_eq!(m.data.len(), msg.len());
+                received += 1;
+            }
+        }
+        while p.a.poll_event().is_some() {}
+    }
+    received
+}
+
+#[test]
+fn sctp_alloc_steady_state_amortised_under_one_per_50_packets() {
+    let t0 = Instant::now();
+    let mut a = Association::new(
+        SctpConfig::default(),
+        t0,
+        &mut ChaCha20Rng::seed_from_u64(1),
+    );
+    let b = Association::new(
+        SctpConfig::default(),
+        t0,
+        &mut ChaCha20Rng::seed_from_u64(2),
+    );
+    a.connect(t0);
+    let mut p = Pair::new(a, b, t0, Duration::from_millis(1));
+    assert!(p.run_until(Duration::from_secs(5), |p| p.a.is_established()
+        && p.b.is_established()));
+    while p.a.poll_event().is_some() {}
+    while p.b.poll_event().is_some() {}
+
+    for size in [16 * 1024, 1024] {
+        let msg = vec![7u8; size];
+        // Warm-up: windows open, queues and arenas reach their working size.
+        transfer(&mut p, &msg, 2000);
+        let (sa, sb) = p.sent();
+        let region = Region::new(GLOBAL);
+        let n = transfer(&mut p, &msg, 2000);
+        let change = region.change();
+        let (ea, eb) = p.sent();
+        let packets = (ea - sa) + (eb - sb);
+        println!(
+            "{n} messages of {size} bytes, {packets} packets: {} allocations, {} reallocations \
+             ({:.4} per message, {:.4} per packet)",
+            change.allocations,
+            change.reallocations,
+            change.allocations as f64 / n as f64,
+            change.allocations as f64 / packets as f64,
+        );
+        // The send and receive arenas are 256 KiB each and refill once every slice handed
+        // out has been dropped; a fresh arena is the only allocation left.
+        assert!(
+            (change.allocations as f64) < packets as f64 / 50.0,
+            "{} allocations for {packets} packets",
+            change.allocations
+        );
+    }
+}
