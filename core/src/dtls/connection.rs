@@ -40,6 +40,11 @@ pub enum Role {
 /// Largest application-data record plaintext (RFC 5246 section 6.2.1: 2^14).
 pub const MAX_RECORD_PLAINTEXT: usize = 1 << 14;
 
+/// Size of the receive chunk that application-data records are copied into and split
+/// from, so a chunk is allocated once per many records (about 59 of 1100 bytes), not per
+/// record. A `Bytes` the application still holds keeps its chunk alive.
+const RX_CHUNK: usize = 64 * 1024;
+
 /// Epoch-1 records kept while their keys are not yet derived (the peer's Finished can
 /// overtake its ClientKeyExchange): at most this many, RFC 6347 section 4.1 allows it.
 const MAX_EARLY_RECORDS: usize = 4;
@@ -348,6 +353,11 @@ impl Connection {
             ContentType::ApplicationData => {
                 if header.epoch == 1 && matches!(self.state, State::Established(_)) {
                     self.stats.app_bytes_received += plaintext.len() as u64;
+                    if self.rx.capacity() < plaintext.len() {
+                        // One chunk per many records: reclaimed in place once every
+                        // `Bytes` split from it is dropped, else a new chunk.
+                        self.rx.reserve(RX_CHUNK.max(plaintext.len()));
+                    }
                     self.rx.extend_from_slice(plaintext);
                     let data: Bytes = self.rx.split().freeze();
                     self.events.push_back(DtlsEvent::ApplicationData(data));

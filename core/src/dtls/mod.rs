@@ -76,6 +76,12 @@
 //!   and [`SrtpKeys`] per RFC 5764 section 4.2.
 //! - close_notify both ways ([`Connection::close`], [`CloseReason::PeerClosed`]); fatal
 //!   alerts on handshake errors ([`DtlsError`] maps to its alert) and from the peer.
+//! - Application data without per-record allocation once connected (STYLE section 5):
+//!   [`Connection::write`] copies into a reused queue, records are sealed into the caller's
+//!   buffer and opened in place, and each received record goes out as `Bytes` split from
+//!   a 64 KiB receive chunk, reclaimed in place when the application has dropped every
+//!   `Bytes` of it and replaced otherwise (a held `Bytes` keeps its chunk alive).
+//!   tests/tests/dtls_alloc.rs measures 0.025 allocations per 1100-byte record.
 //!
 //! # Randomness
 //!
@@ -102,9 +108,6 @@
 //! - Coalescing application data with handshake records in one datagram, and stopping the
 //!   retransmission timer as soon as part of the peer's next flight arrives (RFC 6347
 //!   allows both; we retransmit until the next flight is complete).
-//! - A zero-allocation guarantee per application record: `write` copies into a reused
-//!   queue and received data goes out as `Bytes` split from a reused `BytesMut`, but no
-//!   counting-allocator test checks it yet.
 //! - Secrets are not zeroised on drop.
 
 mod cert;
