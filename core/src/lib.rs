@@ -115,3 +115,18 @@ pub mod srtp;
 pub mod stun;
 
 pub use net::{DatagramKind, Receive, Transmit, Transport};
+
+/// Helpers shared by the unit tests.
+#[cfg(test)]
+mod test_support {
+    use std::time::Instant;
+
+    /// The one real `Instant` a test starts from; every later time is an offset from it.
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "tests need one real Instant as an epoch; the core itself never reads a clock"
+    )]
+    pub(crate) fn epoch() -> Instant {
+        Instant::now()
+    }
+}

@@ -8,13 +8,7 @@ use rand_core::SeedableRng;
 
 use super::*;
 
-#[allow(
-    clippy::disallowed_methods,
-    reason = "tests need one real epoch instant"
-)]
-fn epoch() -> Instant {
-    Instant::now()
-}
+use crate::test_support::epoch;
 
 pub(super) fn pair_configs() -> (DtlsConfig, DtlsConfig) {
     let a = Arc::new(Certificate::generate().unwrap());

@@ -12,7 +12,7 @@ use crate::ice::agent::{
 };
 use crate::ice::pair::{Check, MAX_NOMINATION_ATTEMPTS, PairState};
 use crate::ice::timer::{Timer, TimerTable};
-use crate::ice::{IceConnectionState, IceEvent, Role};
+use crate::ice::{IceConfig, IceConnectionState, IceEvent, Role};
 use crate::stun::{RetransmitTimer, TimerOutcome, TransactionId};
 
 impl Agent {
@@ -119,13 +119,7 @@ impl Agent {
             .find(|g| matches!(g.state, GatherState::Pending))
         {
             let tid = TransactionId::random(rng);
-            let timer = RetransmitTimer::with_limits(
-                now,
-                self.config.check_rto,
-                self.config.check_max_transmits,
-                CHECK_LAST_WAIT_FACTOR,
-            )
-            .with_max_interval(self.config.check_max_rto);
+            let timer = check_timer(&self.config, now);
             g.state = GatherState::InFlight { tid, timer };
             push_out(&mut self.outbox, Outgoing::Gather(tid));
             self.last_paced = Some(now);
@@ -145,13 +139,7 @@ impl Agent {
         rng: &mut dyn CryptoRng,
     ) {
         let role = self.role;
-        let timer = RetransmitTimer::with_limits(
-            now,
-            self.config.check_rto,
-            self.config.check_max_transmits,
-            CHECK_LAST_WAIT_FACTOR,
-        )
-        .with_max_interval(self.config.check_max_rto);
+        let timer = check_timer(&self.config, now);
         let Some(pair) = self.checklist.pairs.get_mut(i) else {
             return;
         };
@@ -385,4 +373,15 @@ impl Agent {
         }
         self.timers = t;
     }
+}
+
+/// The retransmission schedule of a check or gathering request started at `now`.
+fn check_timer(config: &IceConfig, now: Instant) -> RetransmitTimer {
+    RetransmitTimer::with_limits(
+        now,
+        config.check_rto,
+        config.check_max_transmits,
+        CHECK_LAST_WAIT_FACTOR,
+    )
+    .with_max_interval(config.check_max_rto)
 }

@@ -21,13 +21,7 @@ mod review;
 mod sessions;
 
 /// The one epoch of a test run; after it time only moves by adding durations.
-#[allow(
-    clippy::disallowed_methods,
-    reason = "a test needs one epoch to count virtual time from"
-)]
-fn epoch() -> Instant {
-    Instant::now()
-}
+use crate::test_support::epoch;
 
 // ---- formulas ----
 

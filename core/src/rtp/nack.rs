@@ -124,13 +124,7 @@ impl NackGenerator {
 mod tests {
     use super::*;
 
-    #[allow(
-        clippy::disallowed_methods,
-        reason = "tests need one real Instant as an epoch"
-    )]
-    fn epoch() -> Instant {
-        Instant::now()
-    }
+    use crate::test_support::epoch;
 
     #[test]
     fn nack_gaps_across_wrap_and_recovery() {

@@ -203,13 +203,7 @@ impl ReceiverStats {
 mod tests {
     use super::*;
 
-    #[allow(
-        clippy::disallowed_methods,
-        reason = "tests need one real Instant as an epoch"
-    )]
-    fn epoch() -> Instant {
-        Instant::now()
-    }
+    use crate::test_support::epoch;
 
     #[test]
     fn rtcp_report_loss_and_wrap() {

@@ -136,13 +136,7 @@ mod tests {
     use super::*;
     use crate::rtp::wire::{Compound, Rtcp};
 
-    #[allow(
-        clippy::disallowed_methods,
-        reason = "tests need one real Instant as an epoch"
-    )]
-    fn epoch() -> Instant {
-        Instant::now()
-    }
+    use crate::test_support::epoch;
 
     #[test]
     fn twcc_feedback_reconstructs_arrivals() {

@@ -248,13 +248,7 @@ impl Responder {
 mod tests {
     use super::*;
 
-    #[allow(
-        clippy::disallowed_methods,
-        reason = "tests need some Instant to start from"
-    )]
-    fn epoch() -> Instant {
-        Instant::now()
-    }
+    use crate::test_support::epoch;
 
     const CLIENT: &str = "198.51.100.7:40000";
     const SERVER: &str = "192.0.2.10:3478";

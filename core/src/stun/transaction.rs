@@ -136,13 +136,7 @@ mod tests {
     const RTO: Duration = Duration::from_millis(500);
 
     /// The one place the tests read the clock: an arbitrary origin for virtual time.
-    #[allow(
-        clippy::disallowed_methods,
-        reason = "tests need some Instant to start from"
-    )]
-    fn epoch() -> Instant {
-        Instant::now()
-    }
+    use crate::test_support::epoch;
 
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)

@@ -1,7 +1,7 @@
 //! Unit tests of the association internals; whole-session tests live in
 //! `tests/tests/sctp/`.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -11,13 +11,7 @@ use super::cookie::{COOKIE_LEN, Cookie, CookieError};
 use super::outbound::Rto;
 use super::*;
 
-#[allow(
-    clippy::disallowed_methods,
-    reason = "tests need one real instant as an epoch"
-)]
-fn epoch() -> Instant {
-    Instant::now()
-}
+use crate::test_support::epoch;
 
 fn cookie() -> Cookie {
     Cookie {
