@@ -81,43 +81,138 @@ fn run(a: NatKind, b: NatKind) {
     }
 }
 
-macro_rules! nat_cases {
-    ($($name:ident: $a:ident, $b:ident;)*) => {
-        $(
-            #[test]
-            fn $name() {
-                run(NatKind::$a, NatKind::$b);
-            }
-        )*
-    };
+#[test]
+fn ice_nat_none_none() {
+    run(NatKind::None, NatKind::None);
 }
 
-nat_cases! {
-    ice_nat_none_none: None, None;
-    ice_nat_none_full_cone: None, EndpointIndependent;
-    ice_nat_none_port_restricted: None, PortRestricted;
-    ice_nat_none_address_dependent: None, AddressDependent;
-    ice_nat_none_symmetric: None, AddressAndPortDependent;
-    ice_nat_full_cone_none: EndpointIndependent, None;
-    ice_nat_full_cone_full_cone: EndpointIndependent, EndpointIndependent;
-    ice_nat_full_cone_port_restricted: EndpointIndependent, PortRestricted;
-    ice_nat_full_cone_address_dependent: EndpointIndependent, AddressDependent;
-    ice_nat_full_cone_symmetric: EndpointIndependent, AddressAndPortDependent;
-    ice_nat_port_restricted_none: PortRestricted, None;
-    ice_nat_port_restricted_full_cone: PortRestricted, EndpointIndependent;
-    ice_nat_port_restricted_port_restricted: PortRestricted, PortRestricted;
-    ice_nat_port_restricted_address_dependent: PortRestricted, AddressDependent;
-    ice_nat_port_restricted_symmetric: PortRestricted, AddressAndPortDependent;
-    ice_nat_address_dependent_none: AddressDependent, None;
-    ice_nat_address_dependent_full_cone: AddressDependent, EndpointIndependent;
-    ice_nat_address_dependent_port_restricted: AddressDependent, PortRestricted;
-    ice_nat_address_dependent_address_dependent: AddressDependent, AddressDependent;
-    ice_nat_address_dependent_symmetric: AddressDependent, AddressAndPortDependent;
-    ice_nat_symmetric_none: AddressAndPortDependent, None;
-    ice_nat_symmetric_full_cone: AddressAndPortDependent, EndpointIndependent;
-    ice_nat_symmetric_port_restricted: AddressAndPortDependent, PortRestricted;
-    ice_nat_symmetric_address_dependent: AddressAndPortDependent, AddressDependent;
-    ice_nat_symmetric_symmetric: AddressAndPortDependent, AddressAndPortDependent;
+#[test]
+fn ice_nat_none_full_cone() {
+    run(NatKind::None, NatKind::EndpointIndependent);
+}
+
+#[test]
+fn ice_nat_none_port_restricted() {
+    run(NatKind::None, NatKind::PortRestricted);
+}
+
+#[test]
+fn ice_nat_none_address_dependent() {
+    run(NatKind::None, NatKind::AddressDependent);
+}
+
+#[test]
+fn ice_nat_none_symmetric() {
+    run(NatKind::None, NatKind::AddressAndPortDependent);
+}
+
+#[test]
+fn ice_nat_full_cone_none() {
+    run(NatKind::EndpointIndependent, NatKind::None);
+}
+
+#[test]
+fn ice_nat_full_cone_full_cone() {
+    run(NatKind::EndpointIndependent, NatKind::EndpointIndependent);
+}
+
+#[test]
+fn ice_nat_full_cone_port_restricted() {
+    run(NatKind::EndpointIndependent, NatKind::PortRestricted);
+}
+
+#[test]
+fn ice_nat_full_cone_address_dependent() {
+    run(NatKind::EndpointIndependent, NatKind::AddressDependent);
+}
+
+#[test]
+fn ice_nat_full_cone_symmetric() {
+    run(
+        NatKind::EndpointIndependent,
+        NatKind::AddressAndPortDependent,
+    );
+}
+
+#[test]
+fn ice_nat_port_restricted_none() {
+    run(NatKind::PortRestricted, NatKind::None);
+}
+
+#[test]
+fn ice_nat_port_restricted_full_cone() {
+    run(NatKind::PortRestricted, NatKind::EndpointIndependent);
+}
+
+#[test]
+fn ice_nat_port_restricted_port_restricted() {
+    run(NatKind::PortRestricted, NatKind::PortRestricted);
+}
+
+#[test]
+fn ice_nat_port_restricted_address_dependent() {
+    run(NatKind::PortRestricted, NatKind::AddressDependent);
+}
+
+#[test]
+fn ice_nat_port_restricted_symmetric() {
+    run(NatKind::PortRestricted, NatKind::AddressAndPortDependent);
+}
+
+#[test]
+fn ice_nat_address_dependent_none() {
+    run(NatKind::AddressDependent, NatKind::None);
+}
+
+#[test]
+fn ice_nat_address_dependent_full_cone() {
+    run(NatKind::AddressDependent, NatKind::EndpointIndependent);
+}
+
+#[test]
+fn ice_nat_address_dependent_port_restricted() {
+    run(NatKind::AddressDependent, NatKind::PortRestricted);
+}
+
+#[test]
+fn ice_nat_address_dependent_address_dependent() {
+    run(NatKind::AddressDependent, NatKind::AddressDependent);
+}
+
+#[test]
+fn ice_nat_address_dependent_symmetric() {
+    run(NatKind::AddressDependent, NatKind::AddressAndPortDependent);
+}
+
+#[test]
+fn ice_nat_symmetric_none() {
+    run(NatKind::AddressAndPortDependent, NatKind::None);
+}
+
+#[test]
+fn ice_nat_symmetric_full_cone() {
+    run(
+        NatKind::AddressAndPortDependent,
+        NatKind::EndpointIndependent,
+    );
+}
+
+#[test]
+fn ice_nat_symmetric_port_restricted() {
+    run(NatKind::AddressAndPortDependent, NatKind::PortRestricted);
+}
+
+#[test]
+fn ice_nat_symmetric_address_dependent() {
+    run(NatKind::AddressAndPortDependent, NatKind::AddressDependent);
+}
+
+#[test]
+fn ice_nat_symmetric_symmetric() {
+    run(
+        NatKind::AddressAndPortDependent,
+        NatKind::AddressAndPortDependent,
+    );
 }
 
 /// Both agents behind NATs whose private realms use the same address: each side's host
