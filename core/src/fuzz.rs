@@ -1,7 +1,7 @@
 //! Fuzzing entry points, behind the private `_fuzz` feature (not a public API).
 //!
 //! Each function takes arbitrary bytes and drives one parser or machine with them; none may
-//! panic. cargo-fuzz targets in `fuzz/` (outside the workspace, nightly) call these, and an
+//! panic. The caller hands in the starting `now`: the core reads no clock, not even here. cargo-fuzz targets in `fuzz/` (outside the workspace, nightly) call these, and an
 //! ordinary test in `tests/` replays `fuzz/corpus/*` through the same functions on stable.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -19,7 +19,7 @@ const BUF: usize = 2048;
 
 /// Parses `data` as a STUN message and reads every attribute, checks integrity and
 /// fingerprint, and hands it to a [`Responder`].
-pub fn stun_message(data: &[u8]) {
+pub fn stun_message(now: Instant, data: &[u8]) {
     if let Ok(msg) = Message::new_checked(data) {
         let _ = (msg.class(), msg.method(), msg.transaction_id());
         for attr in msg.attributes() {
@@ -41,7 +41,6 @@ pub fn stun_message(data: &[u8]) {
         let _ = msg.check_integrity(b"fuzz-password");
         let _ = msg.check_fingerprint();
     }
-    let now = epoch();
     let mut responder = Responder::new(ResponderConfig::default());
     let mut bytes = [0u8; BUF];
     let len = data.len().min(BUF);
@@ -55,9 +54,9 @@ pub fn stun_message(data: &[u8]) {
 /// Drives an ICE agent with a script read from `data`: each step is an opcode byte, then its
 /// argument. Datagrams, remote candidates, end-of-candidates, restarts, close and time jumps,
 /// in any order; every output is drained after each step.
-pub fn ice_agent(data: &[u8]) {
+pub fn ice_agent(start: Instant, data: &[u8]) {
     let mut rng = ChaCha20Rng::seed_from_u64(0);
-    let mut now = epoch();
+    let mut now = start;
     let (role, lite) = match data.first().copied().unwrap_or(0) % 3 {
         0 => (Role::Controlling, false),
         1 => (Role::Controlled, false),
@@ -115,12 +114,4 @@ pub fn ice_agent(data: &[u8]) {
 
 fn addr(host: u8, port: u16) -> SocketAddr {
     SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, host)), port)
-}
-
-#[allow(
-    clippy::disallowed_methods,
-    reason = "a fuzz run needs one starting instant; every later time is an offset from it"
-)]
-fn epoch() -> Instant {
-    Instant::now()
 }

@@ -22,25 +22,24 @@
 //! return `None`, then read `poll_timeout` and sleep until that instant or the next datagram.
 //! Polling more than needed is always correct.
 //!
-//! One complete loop, an ICE agent on a blocking `std` socket (a driver does the same with
-//! its runtime's socket and timer):
+//! One complete loop, an ICE agent on a blocking `std` socket. The driver owns the clock and
+//! the entropy; here they come in as `clock` and `rng` (a driver passes the system clock and an
+//! OS-seeded RNG, a simulation passes virtual time and a seeded one):
 //!
 //! ```no_run
 //! use std::io::ErrorKind;
 //! use std::net::UdpSocket;
 //! use std::time::{Duration, Instant};
 //!
-//! use rand_core::SeedableRng;
+//! use rand_core::CryptoRng;
 //! use sansrtc::ice::{Agent, Credentials, IceConfig, IceEvent, Role};
 //! use sansrtc::net::Receive;
 //!
-//! fn main() -> std::io::Result<()> {
+//! fn run(clock: impl Fn() -> Instant, rng: &mut dyn CryptoRng) -> std::io::Result<()> {
 //!     let socket = UdpSocket::bind("127.0.0.1:5000")?;
 //!     let local = socket.local_addr()?;
-//!     // Drivers seed from the OS; a fixed seed makes a run replayable.
-//!     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
-//!     let start = Instant::now();
-//!     let mut agent = Agent::new(IceConfig::default(), Role::Controlling, start, &mut rng);
+//!     let start = clock();
+//!     let mut agent = Agent::new(IceConfig::default(), Role::Controlling, start, rng);
 //!     agent.add_host_address(start, local).expect("a usable address");
 //!     // Signal `agent.local_credentials()` and the local candidates to the peer, and set its
 //!     // credentials and candidates here (`add_remote_candidate`) as they arrive.
@@ -49,7 +48,7 @@
 //!
 //!     let (mut rx_buf, mut tx_buf) = (vec![0; 2048], vec![0; 2048]);
 //!     loop {
-//!         let now = Instant::now();
+//!         let now = clock();
 //!         // Drain transmits, then events, until both are empty.
 //!         while let Some(t) = agent.poll_transmit(now, &mut tx_buf) {
 //!             socket.send_to(&tx_buf[..t.len], t.destination)?;
@@ -61,16 +60,15 @@
 //!         }
 //!         // Sleep until the deadline or the next datagram, whichever comes first.
 //!         let wait = agent.poll_timeout().map(|t| t.saturating_duration_since(now));
-//!         socket.set_read_timeout(Some(wait.unwrap_or(Duration::from_secs(1)).max(
-//!             Duration::from_millis(1),
-//!         )))?;
+//!         let wait = wait.unwrap_or(Duration::from_secs(1)).max(Duration::from_millis(1));
+//!         socket.set_read_timeout(Some(wait))?;
 //!         match socket.recv_from(&mut rx_buf) {
 //!             Ok((n, source)) => {
 //!                 let rx = Receive::udp(source, local, &mut rx_buf[..n]);
-//!                 agent.handle_stun(Instant::now(), &rx, &mut rng);
+//!                 agent.handle_stun(clock(), &rx, rng);
 //!             }
 //!             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-//!                 agent.handle_timeout(Instant::now(), &mut rng);
+//!                 agent.handle_timeout(clock(), rng);
 //!             }
 //!             Err(e) => return Err(e),
 //!         }

@@ -6,32 +6,37 @@
 //! `handle_*` or command, drain [`Connection::poll_transmit`] then [`Connection::poll_event`]
 //! until both return `None`, then sleep until [`Connection::poll_timeout`].
 //!
+//! A handshake between two connections in memory, at `now` (the caller's clock; the unit
+//! tests run the same exchange):
+//!
 //! ```
 //! use std::sync::Arc;
-//! # #[allow(clippy::disallowed_methods)]
-//! # let now = std::time::Instant::now();
+//! use std::time::Instant;
+//!
 //! use rand_core::SeedableRng;
 //! use sansrtc::dtls::{Certificate, Connection, DtlsConfig, DtlsEvent, HashAlgorithm};
 //!
-//! let (a, b) = (Certificate::generate()?, Certificate::generate()?);
-//! // Each side learns the other's fingerprint from signalling (SDP `a=fingerprint`).
-//! let (fa, fb) = (a.fingerprint(HashAlgorithm::Sha256), b.fingerprint(HashAlgorithm::Sha256));
-//! let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
-//! let mut client = Connection::client(DtlsConfig::new(Arc::new(a), fb), now, &mut rng);
-//! let mut server = Connection::server(DtlsConfig::new(Arc::new(b), fa), now, &mut rng);
-//! let mut buf = vec![0; 2048];
-//! while !(client.is_connected() && server.is_connected()) {
-//!     while let Some(n) = client.poll_transmit(now, &mut buf) {
-//!         server.handle_record(now, &mut buf[..n]);
+//! fn handshake(now: Instant) -> Result<(), Box<dyn std::error::Error>> {
+//!     let (a, b) = (Certificate::generate()?, Certificate::generate()?);
+//!     // Each side learns the other's fingerprint from signalling (SDP `a=fingerprint`).
+//!     let (fa, fb) = (a.fingerprint(HashAlgorithm::Sha256), b.fingerprint(HashAlgorithm::Sha256));
+//!     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+//!     let mut client = Connection::client(DtlsConfig::new(Arc::new(a), fb), now, &mut rng);
+//!     let mut server = Connection::server(DtlsConfig::new(Arc::new(b), fa), now, &mut rng);
+//!     let mut buf = vec![0; 2048];
+//!     while !(client.is_connected() && server.is_connected()) {
+//!         while let Some(n) = client.poll_transmit(now, &mut buf) {
+//!             server.handle_record(now, &mut buf[..n]);
+//!         }
+//!         while let Some(n) = server.poll_transmit(now, &mut buf) {
+//!             client.handle_record(now, &mut buf[..n]);
+//!         }
 //!     }
-//!     while let Some(n) = server.poll_transmit(now, &mut buf) {
-//!         client.handle_record(now, &mut buf[..n]);
-//!     }
+//!     assert!(matches!(client.poll_event(), Some(DtlsEvent::Connected { .. })));
+//!     let keys = client.srtp_keys()?;
+//!     assert_eq!(keys.local_key(), server.srtp_keys()?.remote_key());
+//!     Ok(())
 //! }
-//! assert!(matches!(client.poll_event(), Some(DtlsEvent::Connected { .. })));
-//! let keys = client.srtp_keys()?;
-//! assert_eq!(keys.local_key(), server.srtp_keys()?.remote_key());
-//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! # What is implemented
