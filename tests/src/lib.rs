@@ -1,5 +1,6 @@
 //! Test support for sansrtc: the deterministic network simulator and scenario helpers.
 
+pub mod alloc;
 pub mod dcdtls;
 pub mod ice;
 pub mod media;

@@ -4,7 +4,7 @@
 //! simulated ICE session into the corpus as seeds.
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sansrtc_tests::ice::{IceScenario, NatKind, ScenarioConfig};
 
@@ -14,14 +14,14 @@ fn corpus(target: &str) -> PathBuf {
         .join(target)
 }
 
-fn replay(target: &str, run: fn(&[u8])) -> usize {
+fn replay(target: &str, run: fn(Instant, &[u8])) -> usize {
     let dir = corpus(target);
     let mut count = 0;
     let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
     for entry in entries {
         let path = entry.unwrap().path();
         let bytes = std::fs::read(&path).unwrap();
-        run(&bytes);
+        run(Instant::now(), &bytes);
         count += 1;
     }
     count

@@ -6,9 +6,10 @@
 
 use std::time::Duration;
 
+use sansrtc_tests::alloc::fewest_allocations;
 use sansrtc_tests::ice::{IceScenario, NatKind, ScenarioConfig, is_connected};
 use sansrtc_tests::sim::seed_from_env;
-use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
+use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<std::alloc::System> = &INSTRUMENTED_SYSTEM;
@@ -26,21 +27,8 @@ fn ice_consent_steady_state_allocates_nothing_per_datagram() {
     // Warm-up: checks finish, queues reach their working size.
     s.run_for(Duration::from_secs(60));
 
-    // The counter is process-wide, so a stray allocation on the harness's thread would count
-    // too; a per-datagram allocation shows in every trial, so keep the fewest of three.
     let before = *s.sim.stats();
-    let mut change = None::<stats_alloc::Stats>;
-    for _ in 0..3 {
-        let region = Region::new(GLOBAL);
-        s.run_for(Duration::from_secs(200));
-        let c = region.change();
-        if change.is_none_or(|best| {
-            c.allocations + c.reallocations < best.allocations + best.reallocations
-        }) {
-            change = Some(c);
-        }
-    }
-    let change = change.expect("three trials ran");
+    let change = fewest_allocations(GLOBAL, 3, |_| s.run_for(Duration::from_secs(200)));
     let after = *s.sim.stats();
 
     let datagrams = after.sent - before.sent;

@@ -7,6 +7,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use sansrtc_tests::alloc::fewest_allocations;
 use sansrtc_tests::sim::testing::{Echo, Pinger};
 use sansrtc_tests::sim::{LinkConfig, LinkDirection, NatConfig, Realm, Sim, seed_from_env};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
@@ -47,21 +48,8 @@ fn sim_steady_state_allocates_nothing_per_datagram() {
     assert_eq!(probe.change().allocations, 1);
 
     sim.run_for(Duration::from_secs(2)); // warm-up: pools, queues and the NAT mapping grow
-    // The counter is process-wide, so a stray allocation on the harness's thread would count
-    // too; a per-datagram allocation shows in every trial, so keep the fewest of three.
     let before = *sim.stats();
-    let mut change = None::<stats_alloc::Stats>;
-    for _ in 0..3 {
-        let region = Region::new(GLOBAL);
-        sim.run_for(Duration::from_secs(7));
-        let c = region.change();
-        if change.is_none_or(|best| {
-            c.allocations + c.reallocations < best.allocations + best.reallocations
-        }) {
-            change = Some(c);
-        }
-    }
-    let change = change.expect("three trials ran");
+    let change = fewest_allocations(GLOBAL, 3, |_| sim.run_for(Duration::from_secs(7)));
     let after = *sim.stats();
 
     let datagrams = (after.sent - before.sent) + (after.duplicated - before.duplicated);

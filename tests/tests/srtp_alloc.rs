@@ -12,7 +12,8 @@ use sansrtc::rtp::{
     ExtensionKind, ExtensionMap, NackGenerator, Pt, ReceiverStats, RtpTimestamp, SeqNo, Ssrc,
 };
 use sansrtc::srtp::{Context, MasterKey, Profile};
-use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
+use sansrtc_tests::alloc::fewest_allocations;
+use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<std::alloc::System> = &INSTRUMENTED_SYSTEM;
@@ -49,24 +50,12 @@ fn srtp_protect_unprotect_allocates_nothing_per_packet() {
         for i in 0..10 {
             round(i);
         }
-        // The counter is process-wide: a stray allocation on another thread (the test
-        // harness) would count too. A per-packet allocation shows in every trial, so the
-        // fewest over three trials is the honest figure.
-        let mut change = None::<stats_alloc::Stats>;
-        for trial in 0..3 {
-            let region = Region::new(GLOBAL);
+        let change = fewest_allocations(GLOBAL, 3, |trial| {
             let start = 10 + trial * PACKETS;
             for i in start..start + PACKETS {
                 round(i);
             }
-            let c = region.change();
-            if change.is_none_or(|best| {
-                c.allocations + c.reallocations < best.allocations + best.reallocations
-            }) {
-                change = Some(c);
-            }
-        }
-        let change = change.expect("three trials ran");
+        });
         println!(
             "{profile:?}: {PACKETS} SRTP + {PACKETS} SRTCP packets protected and unprotected: \
              {} allocations, {} reallocations",
@@ -133,22 +122,12 @@ fn forward_path_allocates_nothing() {
     for i in 0..10 {
         forward(i);
     }
-    // Fewest over three trials, as above.
-    let mut change = None::<stats_alloc::Stats>;
-    for trial in 0..3 {
-        let region = Region::new(GLOBAL);
+    let change = fewest_allocations(GLOBAL, 3, |trial| {
         let start = 10 + trial * PACKETS;
         for i in start..start + PACKETS {
             forward(i);
         }
-        let c = region.change();
-        if change.is_none_or(|best| {
-            c.allocations + c.reallocations < best.allocations + best.reallocations
-        }) {
-            change = Some(c);
-        }
-    }
-    let change = change.expect("three trials ran");
+    });
     println!(
         "SFU forward path: {PACKETS} packets: {} allocations, {} reallocations",
         change.allocations, change.reallocations
