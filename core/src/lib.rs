@@ -101,18 +101,22 @@
 
 pub mod datachannel;
 pub mod dtls;
+pub mod endpoint;
 #[cfg(feature = "_fuzz")]
 #[doc(hidden)]
 pub mod fuzz;
 pub mod ice;
 pub mod net;
+pub mod rtc;
 pub mod rtp;
 pub mod sctp;
 pub mod sdp;
 pub mod srtp;
 pub mod stun;
 
+pub use endpoint::{Endpoint, EndpointConfig, PeerId};
 pub use net::{DatagramKind, Receive, Transmit, Transport};
+pub use rtc::{Event, Rtc, RtcConfig};
 
 /// Helpers shared by the unit tests.
 #[cfg(test)]
