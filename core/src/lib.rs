@@ -100,6 +100,7 @@
 #![deny(clippy::unwrap_used)]
 
 pub mod datachannel;
+pub mod driver;
 pub mod dtls;
 pub mod endpoint;
 #[cfg(feature = "_fuzz")]
