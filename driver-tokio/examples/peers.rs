@@ -32,10 +32,10 @@ pub(crate) async fn exchange(messages: usize) -> Result<usize, Box<dyn std::erro
     // b echoes every message back.
     let echo = tokio::spawn(async move {
         while let Some(event) = b_events.next().await {
-            if let Event::ChannelMessage { id, data, binary } = event {
-                if b.send(id, data, binary).await.is_err() {
-                    break;
-                }
+            if let Event::ChannelMessage { id, data, binary } = event
+                && b.send(id, data, binary).await.is_err()
+            {
+                break;
             }
         }
     });
