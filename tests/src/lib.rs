@@ -4,5 +4,6 @@ pub mod alloc;
 pub mod dcdtls;
 pub mod ice;
 pub mod media;
+pub mod rtc;
 pub mod sctp;
 pub mod sim;

@@ -54,6 +54,8 @@ pub struct Rtc {
     pub(crate) negotiation: Negotiation,
     pub(crate) events: VecDeque<Event>,
     pub(crate) state: PeerState,
+    /// The path the closing DTLS alert and SCTP ABORT leave on, after ICE stopped.
+    pub(crate) closing_path: Option<(SocketAddr, SocketAddr)>,
     pub(crate) stats: RtcStats,
 }
 
@@ -88,6 +90,7 @@ impl Rtc {
             negotiation,
             events: VecDeque::with_capacity(64),
             state: PeerState::New,
+            closing_path: None,
             stats: RtcStats::default(),
             last_now: now,
             ice,
@@ -224,6 +227,7 @@ impl Rtc {
             return;
         }
         self.transport.close(now);
+        self.closing_path = self.ice.selected_pair();
         self.ice.close(now);
         self.set_state(PeerState::Closed);
         self.push_event(Event::Closed(CloseReason::Local));
@@ -253,10 +257,7 @@ impl Rtc {
         if let Some(t) = self.ice.poll_transmit(now, buf) {
             return Some(t);
         }
-        if self.state == PeerState::Closed && !self.transport.has_pending_close() {
-            return None;
-        }
-        let (local, remote) = self.ice.selected_pair()?;
+        let (local, remote) = self.ice.selected_pair().or(self.closing_path)?;
         let transmit = |len| Transmit {
             source: local,
             destination: remote,
@@ -265,6 +266,9 @@ impl Rtc {
         };
         if let Some(len) = self.transport.poll_dtls(now, buf) {
             return Some(transmit(len));
+        }
+        if self.state == PeerState::Closed {
+            return None;
         }
         if let Some(len) = self.media.poll_srtp(now, buf) {
             return Some(transmit(len));

@@ -157,13 +157,16 @@ impl Transport {
         dtls.poll_transmit(now, buf)
     }
 
-    pub(crate) fn has_pending_close(&self) -> bool {
-        self.dtls.as_ref().is_some_and(|d| d.buffered_bytes() > 0)
-    }
-
+    /// Aborts the association (its ABORT goes into DTLS first) and sends close_notify.
     pub(crate) fn close(&mut self, now: Instant) {
-        if let Some(sctp) = &mut self.sctp {
+        if let (Some(sctp), Some(dtls)) = (&mut self.sctp, &mut self.dtls) {
             sctp.abort(now);
+            if self.connected {
+                while let Some(n) = sctp.poll_transmit(now, &mut self.packet[..self.sctp_mtu]) {
+                    // A full DTLS queue loses the ABORT; close_notify still ends the peer.
+                    let _ = dtls.write(now, &self.packet[..n]);
+                }
+            }
         }
         if let Some(dtls) = &mut self.dtls {
             dtls.close(now);
