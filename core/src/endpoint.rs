@@ -67,6 +67,9 @@ pub enum AddPeerError {
     /// [`EndpointConfig::max_peers`] peers are held already.
     #[error("endpoint full")]
     Full,
+    /// Another peer has the same ICE username fragment (draw new credentials).
+    #[error("ice username fragment in use by another peer")]
+    UfragInUse,
 }
 
 /// Username fragments kept inline in the routing table up to this length.
@@ -136,9 +139,12 @@ impl Endpoint {
         if self.peers.len() >= self.config.max_peers {
             return Err(AddPeerError::Full);
         }
+        let ufrag = SmallVec::from_slice(rtc.local_ufrag().as_bytes());
+        if self.by_ufrag.contains_key(&ufrag) {
+            return Err(AddPeerError::UfragInUse);
+        }
         let id = PeerId(self.next_id);
         self.next_id += 1;
-        let ufrag = SmallVec::from_slice(rtc.local_ufrag().as_bytes());
         self.by_ufrag.insert(ufrag.clone(), id);
         self.peers.insert(
             id,
