@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use crate::dtls::{Certificate, CipherSuite, SrtpProfile};
 use crate::ice::IceConfig;
@@ -57,6 +57,9 @@ impl RtcConfig {
     pub fn new(certificate: Arc<Certificate>) -> Self {
         let sctp = SctpConfig {
             zero_checksum: true,
+            // Browsers cap SCTP's timer backoff at a few seconds rather than RFC 9260's 60:
+            // on a lossy path a long backoff stalls a reliable channel for a minute.
+            rto_max: Duration::from_secs(3),
             ..SctpConfig::default()
         };
         Self {

@@ -176,7 +176,11 @@ impl Rtc {
                 }
             }
             DatagramKind::Dtls => {
-                if !self.transport.handle_record(now, rx.contents) {
+                // Only from an address ICE knows: a spoofed ClientHello cannot take the
+                // handshake (the server sends no cookie, RFC 8842 section 5.1).
+                if !self.ice.knows_remote(rx.source)
+                    || !self.transport.handle_record(now, rx.contents)
+                {
                     self.stats.datagrams_dropped += 1;
                 }
             }

@@ -212,6 +212,9 @@ impl Rtc {
             config.mtu = self.config.mtu;
             config.cipher_suites = self.config.cipher_suites.clone();
             config.srtp_profiles = self.config.srtp_profiles.clone();
+            // DTLS goes only to the ICE-verified path and is taken only from addresses ICE
+            // knows, so the cookie round trip proves nothing more (RFC 8842 section 5.1).
+            config.cookie_exchange = false;
             let dtls = match role {
                 DtlsRole::Client => Connection::client(config, now, &mut *self.rng),
                 DtlsRole::Server => Connection::server(config, now, &mut *self.rng),

@@ -62,10 +62,11 @@ fn echo(seed: u64, link: LinkConfig, n: usize, b_offers: bool) {
     let done = pair.sim.run_until_cond(Duration::from_secs(120), |s| {
         s.peer::<sansrtc_tests::rtc::RtcPeer>(a).messages.len() >= n
     });
+    let (got, refused) = (pair.a().messages.len(), pair.b().echo_errors);
+    let b_got = pair.b().messages.len();
     assert!(
         done,
-        "{} of {n} echoed: {}",
-        pair.a().messages.len(),
+        "{got} of {n} echoed, b got {b_got}, {refused} echoes refused: {}",
         pair.sim.replay_hint()
     );
     for (i, ((ch, data), len)) in pair.a().messages.iter().zip(sizes(n)).enumerate() {
