@@ -261,7 +261,9 @@ impl Rtc {
         if let Some(t) = self.ice.poll_transmit(now, buf) {
             return Some(t);
         }
-        let (local, remote) = self.ice.selected_pair().or(self.closing_path)?;
+        // Before nomination, DTLS may start on a valid pair (consent is proven both ways).
+        let path = self.ice.selected_pair().or(self.closing_path);
+        let (local, remote) = path.or_else(|| self.ice.best_valid_pair())?;
         let transmit = |len| Transmit {
             source: local,
             destination: remote,

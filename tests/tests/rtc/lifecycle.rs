@@ -161,16 +161,39 @@ fn rtc_setup_flights_to_first_message() {
 #[test]
 fn rtc_answers_a_chromium_offer() {
     let offer = include_str!("../../samples/sdp/chromium156-audio-video-dc-offer.sdp");
-    let mut pair = RtcPair::new(seed_from_env(34), LinkConfig::with_latency(Duration::from_millis(5)));
+    let mut pair = RtcPair::new(
+        seed_from_env(34),
+        LinkConfig::with_latency(Duration::from_millis(5)),
+    );
     let now = pair.sim.now();
     let answer = pair.b().rtc.accept_offer(now, offer).expect("answer");
     assert!(answer.contains("a=setup:active"));
-    assert!(answer.contains("m=audio 5000 UDP/TLS/RTP/SAVPF 111\r\n"), "{answer}");
-    assert!(answer.contains("m=video 5000 UDP/TLS/RTP/SAVPF 96 97\r\n"), "{answer}");
+    assert!(
+        answer.contains("m=audio 5000 UDP/TLS/RTP/SAVPF 111\r\n"),
+        "{answer}"
+    );
+    assert!(
+        answer.contains("m=video 5000 UDP/TLS/RTP/SAVPF 96 97\r\n"),
+        "{answer}"
+    );
     assert!(answer.contains("a=sctp-port:5000"));
-    assert!(answer.contains("a=candidate:"), "our host candidate: {answer}");
-    assert!(answer.contains("a=ssrc:"), "we send back on audio and video: {answer}");
-    let kinds: Vec<_> = pair.b().rtc.tracks().map(|t| (t.kind.clone(), t.direction)).collect();
+    assert!(
+        answer.contains("a=candidate:"),
+        "our host candidate: {answer}"
+    );
+    assert!(
+        answer.contains("a=ssrc:"),
+        "we send back on audio and video: {answer}"
+    );
+    let kinds: Vec<_> = pair
+        .b()
+        .rtc
+        .tracks()
+        .map(|t| (t.kind.clone(), t.direction))
+        .collect();
     let both = Direction::SendRecv;
-    assert_eq!(kinds, vec![(MediaKind::Video, both), (MediaKind::Audio, both)]);
+    assert_eq!(
+        kinds,
+        vec![(MediaKind::Video, both), (MediaKind::Audio, both)]
+    );
 }
