@@ -44,6 +44,7 @@ mod history;
 mod nack;
 pub mod payload;
 mod receiver_stats;
+pub mod session;
 mod twcc_recorder;
 mod types;
 pub mod wire;
@@ -52,7 +53,7 @@ pub use extension::{
     AudioLevel, EncodedExtensions, ExtensionKind, ExtensionMap, ExtensionMapError,
     HeaderExtensions, VideoOrientation,
 };
-pub use history::{PacketHistory, parse_rtx_payload};
+pub use history::{PacketHistory, parse_rtx_payload, unwrap_rtx};
 pub use nack::NackGenerator;
 pub use receiver_stats::{NtpTime, ReceiverStats, round_trip_time};
 pub use twcc_recorder::{TwccRecorder, twcc_arrival_offset};

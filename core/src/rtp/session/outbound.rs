@@ -1,0 +1,249 @@
+//! Output: compound RTCP (reports, SDES, feedback) and retransmissions answering NACKs.
+
+use std::time::{Duration, Instant};
+
+use super::RtpSession;
+use super::recv::RecvStream;
+use crate::rtp::wire::{
+    FirBuilder, FirEntry, NackBuilder, Pli, ReceiverReportBuilder, ReportBlock, SdesBuilder,
+    SdesItem, SenderReportBuilder,
+};
+use crate::rtp::{NtpTime, SeqNo};
+
+/// The smallest buffer [`RtpSession::poll_rtcp`] is sure to write into: an SR with one report
+/// block (52 bytes), an SDES with a 255-byte CNAME (268 bytes), a PLI and a FIR (32 bytes),
+/// rounded up. With less, a report that does not fit stays pending and `poll_rtcp` returns
+/// `None`.
+pub const MIN_RTCP_BUFFER: usize = 400;
+
+/// The most report blocks in one SR or RR: its count field has 5 bits.
+const MAX_BLOCKS: usize = 31;
+
+/// The most sequence numbers one NACK packet asks for; the rest wait for the next packet.
+/// Bounds the stack buffer they are gathered in.
+const MAX_NACKS_PER_PACKET: usize = 64;
+
+/// An SR without report blocks.
+const SR_LEN: usize = 28;
+/// An RR without report blocks.
+const RR_LEN: usize = 8;
+/// One report block.
+const BLOCK_LEN: usize = 24;
+/// A generic NACK's headers before its first (PID, BLP) pair.
+const NACK_HEADER_LEN: usize = 12;
+
+impl RtpSession {
+    /// Writes the next RTCP packet due at `now` into `buf` and returns its length, or `None`
+    /// when nothing is due. The caller SRTCP-protects it, so `buf` must leave room for the
+    /// SRTCP trailer in the datagram: pass `&mut datagram[..mtu - srtcp_overhead]`, at least
+    /// [`MIN_RTCP_BUFFER`] bytes.
+    ///
+    /// A regular report is a compound packet (RFC 3550 section 6.1): an SR for each send
+    /// stream that has sent, or an RR, carrying a report block for each receive stream that
+    /// has received (more RRs when they do not fit one packet), then SDES with the CNAME,
+    /// then any feedback due: PLI, FIR and generic NACK per receive stream. Feedback due
+    /// between reports goes at once (RFC 4585 section 3.5.2), after an RR without report
+    /// blocks and SDES, or alone with [reduced-size RTCP](super::SessionConfig::reduced_size).
+    /// Feedback that does not fit `buf` waits for the next call; report blocks and SRs that
+    /// do not fit wait for the next regular report.
+    pub fn poll_rtcp(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
+        let now = self.clamp(now);
+        let resend_after = self.nack_resend_after();
+        let feedback = self
+            .recv
+            .iter()
+            .any(|r| r.pli_pending || r.fir_pending || r.has_nack_due(now, resend_after));
+        if !self.report_pending && !feedback {
+            return None;
+        }
+        let full = self.report_pending;
+        let mut head = 0;
+        if full || !self.config.reduced_size {
+            head = self.write_reports(now, buf)?;
+        }
+        let at = self.write_feedback(now, resend_after, buf, head);
+        // Without a regular report, a packet is worth sending only for its feedback; this
+        // also ends the caller's drain loop when the feedback does not fit `buf`.
+        if !full && at == head {
+            return None;
+        }
+        self.stats.rtcp_packets_sent += 1;
+        Some(at)
+    }
+
+    /// Writes the next retransmission answering a NACK into `buf` and returns its length:
+    /// an RTX packet (RFC 4588) if the stream has RTX for the original's payload type, the
+    /// original packet as it was otherwise. `None` when none is queued. The caller
+    /// SRTP-protects it; `buf` needs room for the original plus 2 bytes.
+    pub fn poll_retransmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
+        self.clamp(now);
+        for stream in &mut self.send {
+            if let Some(len) = stream.poll_retransmit(buf) {
+                return Some(len);
+            }
+        }
+        None
+    }
+
+    /// Writes the report packets and SDES: the whole regular report if one is pending,
+    /// otherwise the minimal compound head for feedback. `None` if the head does not fit.
+    fn write_reports(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
+        let full = self.report_pending;
+        let reporter = self.reporter_ssrc();
+        let item = [SdesItem {
+            kind: SdesItem::CNAME,
+            value: self.config.cname.as_bytes(),
+        }];
+        let chunks = [(reporter, &item[..])];
+        let sdes = SdesBuilder { chunks: &chunks };
+        let sdes_len = sdes.buffer_len();
+        let first_sr = full && self.send.first().is_some_and(|s| s.sr_due);
+        let head_len = if first_sr { SR_LEN } else { RR_LEN };
+        if buf.len() < head_len + sdes_len {
+            return None;
+        }
+        let ntp = NtpTime::at(self.config.wall_epoch, self.config.epoch, now);
+        let mut blocks = [ReportBlock::default(); MAX_BLOCKS];
+        let room = (buf.len() - head_len - sdes_len) / BLOCK_LEN;
+        let n = if full {
+            take_blocks(&mut self.recv, now, &mut blocks[..room.min(MAX_BLOCKS)])
+        } else {
+            0
+        };
+        let mut at = match self.send.first_mut().filter(|_| first_sr) {
+            Some(s) => {
+                s.sr_due = false;
+                s.stats.sender_reports_sent += 1;
+                SenderReportBuilder {
+                    ssrc: reporter,
+                    info: s.sender_info(now, ntp),
+                    reports: &blocks[..n],
+                }
+                .emit(buf)
+                .ok()?
+            }
+            None => ReceiverReportBuilder {
+                ssrc: reporter,
+                reports: &blocks[..n],
+            }
+            .emit(buf)
+            .ok()?,
+        };
+        if full {
+            // More receive streams than one packet's blocks: continue in RRs.
+            while self.recv.iter().any(|r| r.report_due) {
+                let room = buf.len().saturating_sub(at + sdes_len + RR_LEN) / BLOCK_LEN;
+                if room == 0 {
+                    break;
+                }
+                let n = take_blocks(&mut self.recv, now, &mut blocks[..room.min(MAX_BLOCKS)]);
+                at += ReceiverReportBuilder {
+                    ssrc: reporter,
+                    reports: &blocks[..n],
+                }
+                .emit(&mut buf[at..])
+                .ok()?;
+            }
+            for s in self.send.iter_mut().filter(|s| s.sr_due) {
+                if buf.len() < at + SR_LEN + sdes_len {
+                    break;
+                }
+                s.sr_due = false;
+                s.stats.sender_reports_sent += 1;
+                at += SenderReportBuilder {
+                    ssrc: s.ssrc,
+                    info: s.sender_info(now, ntp),
+                    reports: &[],
+                }
+                .emit(&mut buf[at..])
+                .ok()?;
+            }
+            // What did not fit waits for the next regular report, so that every call
+            // makes progress and the caller's drain loop ends.
+            for s in &mut self.send {
+                s.sr_due = false;
+            }
+            for r in &mut self.recv {
+                r.report_due = false;
+            }
+            self.report_pending = false;
+        }
+        at += sdes.emit(&mut buf[at..]).ok()?;
+        Some(at)
+    }
+
+    /// Appends the feedback due to `buf[..at]` as far as it fits and returns the new length.
+    fn write_feedback(
+        &mut self,
+        now: Instant,
+        resend_after: Duration,
+        buf: &mut [u8],
+        mut at: usize,
+    ) -> usize {
+        let sender = self.reporter_ssrc();
+        let mut lost = [SeqNo(0); MAX_NACKS_PER_PACKET];
+        for r in &mut self.recv {
+            if r.pli_pending {
+                let pli = Pli {
+                    sender_ssrc: sender,
+                    media_ssrc: r.ssrc,
+                };
+                if let Ok(n) = pli.emit(&mut buf[at..]) {
+                    at += n;
+                    r.count_pli_sent();
+                }
+            }
+            if r.fir_pending {
+                let entries = [FirEntry {
+                    ssrc: r.ssrc,
+                    seq_nr: r.fir_seq(),
+                }];
+                let fir = FirBuilder {
+                    sender_ssrc: sender,
+                    entries: &entries,
+                };
+                if let Ok(n) = fir.emit(&mut buf[at..]) {
+                    at += n;
+                    r.count_fir_sent();
+                }
+            }
+            if r.has_nack_due(now, resend_after) {
+                // Each sequence number needs at most one 4-byte (PID, BLP) pair.
+                let room = buf.len().saturating_sub(at + NACK_HEADER_LEN) / 4;
+                let max = room.min(MAX_NACKS_PER_PACKET);
+                if max == 0 {
+                    continue;
+                }
+                let n = r.poll_nack(now, resend_after, &mut lost[..max]);
+                if n == 0 {
+                    continue;
+                }
+                let nack = NackBuilder {
+                    sender_ssrc: sender,
+                    media_ssrc: r.ssrc,
+                    lost: &lost[..n],
+                };
+                if let Ok(len) = nack.emit(&mut buf[at..]) {
+                    at += len;
+                    r.count_nack_sent(n);
+                }
+            }
+        }
+        at
+    }
+}
+
+/// Moves the report blocks of receive streams with one due into `out`, as many as fit, and
+/// returns how many.
+fn take_blocks(recv: &mut [RecvStream], now: Instant, out: &mut [ReportBlock]) -> usize {
+    let mut n = 0;
+    for r in recv.iter_mut().filter(|r| r.report_due) {
+        let Some(slot) = out.get_mut(n) else {
+            break;
+        };
+        r.report_due = false;
+        *slot = r.report_block(now);
+        n += 1;
+    }
+    n
+}
