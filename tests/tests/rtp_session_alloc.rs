@@ -82,7 +82,7 @@ impl Pair {
             let received = self.rx.handle_rtp(now, &mut self.packet[..len]);
             assert!(matches!(received, Received::Media { .. }), "{received:?}");
         }
-        if i % 500 == 0 {
+        if i.is_multiple_of(500) {
             self.rx
                 .request_keyframe(now, MEDIA, KeyframeRequestKind::Pli)
                 .unwrap();

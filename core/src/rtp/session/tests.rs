@@ -396,7 +396,7 @@ fn rtcp_session_stream_commands() {
     let t0 = epoch();
     let mut s = session(t0, 1);
     let rtx = RtxConfig::new(RTX, Pt(96), Pt(97));
-    s.add_send_stream(SendStreamConfig::new(MEDIA, 90_000).with_rtx(rtx.clone()))
+    s.add_send_stream(SendStreamConfig::new(MEDIA, 90_000).with_rtx(rtx))
         .unwrap();
     assert_eq!(
         s.add_send_stream(SendStreamConfig::new(RTX, 90_000)),
