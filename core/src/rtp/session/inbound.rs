@@ -71,6 +71,8 @@ impl RtpSession {
                 Ok(Rtcp::SenderReport(sr)) => {
                     match self.recv_index(sr.ssrc()) {
                         Some(i) => self.recv[i].handle_sender_report(now, &sr.sender_info()),
+                        // Browsers send SRs for RTX streams too: nothing to keep.
+                        None if self.recv_ssrc_in_use(sr.ssrc()) => {}
                         None => self.stats.rtcp_unknown_ssrc += 1,
                     }
                     for block in sr.report_blocks() {

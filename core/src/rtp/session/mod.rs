@@ -119,6 +119,9 @@ pub struct RtpSession {
     rtt: Option<Duration>,
     /// A regular report is due and not completely written yet.
     report_pending: bool,
+    /// SSRCs of removed send streams (and their RTX streams) owed a BYE; bounded by twice
+    /// the most send streams.
+    bye_pending: Vec<Ssrc>,
     last_now: Instant,
 }
 
@@ -134,6 +137,7 @@ impl RtpSession {
             config.cname.truncate(end);
         }
         let mut jitter = IntervalJitter::new(rng.next_u64());
+        let max_send = config.max_send_streams;
         let mut timers = TimerTable::default();
         timers.set(
             Timer::Report,
@@ -149,6 +153,7 @@ impl RtpSession {
             stats: SessionStats::default(),
             rtt: None,
             report_pending: false,
+            bye_pending: Vec::with_capacity(2 * max_send),
             last_now: now,
         }
     }
@@ -209,12 +214,20 @@ impl RtpSession {
         Ok(())
     }
 
-    /// Removes the send stream `ssrc` with its history and pending retransmissions.
-    pub fn remove_send_stream(&mut self, ssrc: Ssrc) -> Result<(), StreamError> {
+    /// Removes the send stream `ssrc` with its history and pending retransmissions; a BYE
+    /// for it and its RTX stream goes out in the next [`poll_rtcp`](Self::poll_rtcp)
+    /// (RFC 3550 section 6.6).
+    pub fn remove_send_stream(&mut self, now: Instant, ssrc: Ssrc) -> Result<(), StreamError> {
+        self.clamp(now);
         let i = self
             .send_index(ssrc)
             .ok_or(StreamError::UnknownSsrc(ssrc))?;
-        self.send.remove(i);
+        let stream = self.send.remove(i);
+        for ssrc in std::iter::once(stream.ssrc).chain(stream.rtx_ssrc()) {
+            if self.bye_pending.len() < self.bye_pending.capacity() {
+                self.bye_pending.push(ssrc);
+            }
+        }
         Ok(())
     }
 

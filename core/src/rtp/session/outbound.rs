@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 use super::RtpSession;
 use super::recv::RecvStream;
 use crate::rtp::wire::{
-    FirBuilder, FirEntry, NackBuilder, Pli, ReceiverReportBuilder, ReportBlock, SdesBuilder,
-    SdesItem, SenderReportBuilder,
+    ByeBuilder, FirBuilder, FirEntry, NackBuilder, Pli, ReceiverReportBuilder, ReportBlock,
+    SdesBuilder, SdesItem, SenderReportBuilder,
 };
 use crate::rtp::{NtpTime, SeqNo};
 
@@ -23,6 +23,8 @@ const MAX_BLOCKS: usize = 31;
 /// Bounds the stack buffer they are gathered in.
 const MAX_NACKS_PER_PACKET: usize = 64;
 
+/// The RTCP common header.
+const RTCP_HEADER_LEN: usize = 4;
 /// An SR without report blocks.
 const SR_LEN: usize = 28;
 /// An RR without report blocks.
@@ -41,7 +43,8 @@ impl RtpSession {
     /// A regular report is a compound packet (RFC 3550 section 6.1): an SR for each send
     /// stream that has sent, or an RR, carrying a report block for each receive stream that
     /// has received (more RRs when they do not fit one packet), then SDES with the CNAME,
-    /// then any feedback due: PLI, FIR and generic NACK per receive stream. Feedback due
+    /// then any feedback due: PLI, FIR and generic NACK per receive stream, and last a BYE
+    /// for send streams removed since the previous packet. Feedback due
     /// between reports goes at once (RFC 4585 section 3.5.2), after an RR without report
     /// blocks and SDES, or alone with [reduced-size RTCP](super::SessionConfig::reduced_size).
     /// Feedback that does not fit `buf` waits for the next call; report blocks and SRs that
@@ -49,10 +52,11 @@ impl RtpSession {
     pub fn poll_rtcp(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
         let now = self.clamp(now);
         let resend_after = self.nack_resend_after();
-        let feedback = self
-            .recv
-            .iter()
-            .any(|r| r.pli_pending || r.fir_pending || r.has_nack_due(now, resend_after));
+        let feedback = !self.bye_pending.is_empty()
+            || self
+                .recv
+                .iter()
+                .any(|r| r.pli_pending || r.fir_pending || r.has_nack_due(now, resend_after));
         if !self.report_pending && !feedback {
             return None;
         }
@@ -62,6 +66,7 @@ impl RtpSession {
             head = self.write_reports(now, buf)?;
         }
         let at = self.write_feedback(now, resend_after, buf, head);
+        let at = self.write_bye(buf, at);
         // Without a regular report, a packet is worth sending only for its feedback; this
         // also ends the caller's drain loop when the feedback does not fit `buf`.
         if !full && at == head {
@@ -87,6 +92,10 @@ impl RtpSession {
 
     /// Writes the report packets and SDES: the whole regular report if one is pending,
     /// otherwise the minimal compound head for feedback. `None` if the head does not fit.
+    ///
+    /// The SDES has a CNAME chunk for the reporting SSRC and for each other SSRC that sent
+    /// an SR in the packet (RFC 3550 section 6.5.1: receivers bind SSRCs to a participant by
+    /// CNAME, for lip sync).
     fn write_reports(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
         let full = self.report_pending;
         let reporter = self.reporter_ssrc();
@@ -94,11 +103,16 @@ impl RtpSession {
             kind: SdesItem::CNAME,
             value: self.config.cname.as_bytes(),
         }];
-        let chunks = [(reporter, &item[..])];
-        let sdes = SdesBuilder { chunks: &chunks };
-        let sdes_len = sdes.buffer_len();
+        let mut chunks = [(reporter, &item[..]); MAX_BLOCKS];
+        // One chunk, and the SDES header once.
+        let chunk_len = SdesBuilder {
+            chunks: &chunks[..1],
+        }
+        .buffer_len()
+            - RTCP_HEADER_LEN;
         let first_sr = full && self.send.first().is_some_and(|s| s.sr_due);
         let head_len = if first_sr { SR_LEN } else { RR_LEN };
+        let mut sdes_len = RTCP_HEADER_LEN + chunk_len;
         if buf.len() < head_len + sdes_len {
             return None;
         }
@@ -129,6 +143,7 @@ impl RtpSession {
             .emit(buf)
             .ok()?,
         };
+        let mut n_chunks = 1;
         if full {
             // More receive streams than one packet's blocks: continue in RRs.
             while self.recv.iter().any(|r| r.report_due) {
@@ -145,7 +160,7 @@ impl RtpSession {
                 .ok()?;
             }
             for s in self.send.iter_mut().filter(|s| s.sr_due) {
-                if buf.len() < at + SR_LEN + sdes_len {
+                if buf.len() < at + SR_LEN + sdes_len + chunk_len || n_chunks == MAX_BLOCKS {
                     break;
                 }
                 s.sr_due = false;
@@ -157,6 +172,9 @@ impl RtpSession {
                 }
                 .emit(&mut buf[at..])
                 .ok()?;
+                chunks[n_chunks].0 = s.ssrc;
+                n_chunks += 1;
+                sdes_len += chunk_len;
             }
             // What did not fit waits for the next regular report, so that every call
             // makes progress and the caller's drain loop ends.
@@ -168,8 +186,33 @@ impl RtpSession {
             }
             self.report_pending = false;
         }
-        at += sdes.emit(&mut buf[at..]).ok()?;
+        at += SdesBuilder {
+            chunks: &chunks[..n_chunks],
+        }
+        .emit(&mut buf[at..])
+        .ok()?;
         Some(at)
+    }
+
+    /// Appends a BYE for the removed send streams to `buf[..at]` as far as it fits (RFC 3550
+    /// section 6.6: the last packet of the compound) and returns the new length.
+    fn write_bye(&mut self, buf: &mut [u8], at: usize) -> usize {
+        let room = buf.len().saturating_sub(at + RTCP_HEADER_LEN) / 4;
+        let n = self.bye_pending.len().min(room).min(MAX_BLOCKS);
+        if n == 0 {
+            return at;
+        }
+        let bye = ByeBuilder {
+            ssrcs: &self.bye_pending[..n],
+            reason: &[],
+        };
+        match bye.emit(&mut buf[at..]) {
+            Ok(len) => {
+                self.bye_pending.drain(..n);
+                at + len
+            }
+            Err(_) => at,
+        }
     }
 
     /// Appends the feedback due to `buf[..at]` as far as it fits and returns the new length.

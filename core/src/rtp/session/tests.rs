@@ -414,9 +414,9 @@ fn rtcp_session_stream_commands() {
         ))),
         Err(StreamError::DuplicateSsrc(RTX))
     );
-    s.remove_send_stream(MEDIA).unwrap();
+    s.remove_send_stream(t0, MEDIA).unwrap();
     assert_eq!(
-        s.remove_send_stream(MEDIA),
+        s.remove_send_stream(t0, MEDIA),
         Err(StreamError::UnknownSsrc(MEDIA))
     );
     for i in 0..16 {
@@ -459,4 +459,100 @@ fn rtcp_timer_reports_about_once_per_interval_and_never_in_the_past() {
     // 60 s of reports at a mean of one per second.
     assert!((45..=75).contains(&reports), "{reports}");
     assert_eq!(tx.send_stats(MEDIA).unwrap().sender_reports_sent, reports);
+}
+
+#[test]
+fn rtcp_session_every_sender_reports_with_its_cname() {
+    let t0 = epoch();
+    let (mut tx, mut rx) = pair(t0);
+    let audio = Ssrc(0x4444);
+    tx.add_send_stream(SendStreamConfig::new(audio, 48_000))
+        .unwrap();
+    let _ = send(&mut tx, &mut rx, t0, 1, false);
+    let mut buf = [0u8; 100];
+    let len = PacketBuilder {
+        payload_type: Pt(111),
+        ssrc: audio,
+        ..Default::default()
+    }
+    .emit(&mut buf, &[1; 20])
+    .unwrap();
+    assert!(tx.on_rtp_sent(t0, &buf[..len]));
+    let packets = drain_rtcp(&mut tx, after_first_report(t0));
+    let mut srs = Vec::new();
+    let mut cnames = Vec::new();
+    for p in Compound::new(&packets[0]) {
+        match p.unwrap().parse().unwrap() {
+            Rtcp::SenderReport(sr) => srs.push(sr.ssrc()),
+            Rtcp::Sdes(sdes) => cnames.extend(sdes.chunks().map(|c| c.ssrc)),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(srs, [MEDIA, audio]);
+    assert_eq!(cnames, [MEDIA, audio]);
+}
+
+#[test]
+fn rtcp_session_more_than_31_report_blocks() {
+    let t0 = epoch();
+    let mut config = SessionConfig::new("many", wall(), t0);
+    config.max_recv_streams = 40;
+    let mut rx = RtpSession::new(config, t0, &mut ChaCha20Rng::seed_from_u64(5));
+    let mut buf = [0u8; 100];
+    for i in 0..40 {
+        rx.add_recv_stream(RecvStreamConfig::new(Ssrc(100 + i), 48_000))
+            .unwrap();
+        let len = PacketBuilder {
+            payload_type: Pt(111),
+            ssrc: Ssrc(100 + i),
+            ..Default::default()
+        }
+        .emit(&mut buf, &[1; 20])
+        .unwrap();
+        let _ = rx.handle_rtp(t0, &mut buf[..len]);
+    }
+    let packets = drain_rtcp(&mut rx, after_first_report(t0));
+    assert_eq!(packets.len(), 1, "1200 bytes hold 40 blocks");
+    let mut blocks = Vec::new();
+    for p in Compound::new(&packets[0]) {
+        if let Ok(Rtcp::ReceiverReport(rr)) = p.unwrap().parse() {
+            blocks.extend(rr.report_blocks().map(|b| b.ssrc.0));
+        }
+    }
+    assert_eq!(blocks, (100..140).collect::<Vec<_>>());
+
+    // A buffer too small for all: the rest waits for the next regular report, and the
+    // drain loop ends.
+    let later = after_first_report(t0) + Duration::from_secs(2);
+    rx.handle_timeout(later);
+    let mut small = [0u8; 400];
+    let len = rx.poll_rtcp(later, &mut small).unwrap();
+    assert_eq!(rx.poll_rtcp(later, &mut small), None);
+    let blocks: usize = Compound::new(&small[..len])
+        .filter_map(|p| match p.unwrap().parse() {
+            Ok(Rtcp::ReceiverReport(rr)) => Some(rr.report_blocks().count()),
+            _ => None,
+        })
+        .sum();
+    assert_eq!(blocks, (400 - 8 - 20) / 24);
+}
+
+#[test]
+fn rtcp_session_bye_for_removed_stream() {
+    let t0 = epoch();
+    let (mut tx, mut rx) = pair(t0);
+    tx.remove_send_stream(t0, MEDIA).unwrap();
+    let packets = drain_rtcp(&mut tx, t0);
+    assert_eq!(packets.len(), 1);
+    let kinds: Vec<_> = Compound::new(&packets[0])
+        .map(|p| p.unwrap().packet_type().0)
+        .collect();
+    assert_eq!(kinds, [201, 202, 203], "RR, SDES, BYE");
+    let Ok(Rtcp::Bye(bye)) = Compound::new(&packets[0]).nth(2).unwrap().unwrap().parse() else {
+        panic!("a BYE");
+    };
+    assert_eq!(bye.ssrcs().collect::<Vec<_>>(), [MEDIA, RTX]);
+    rx.handle_rtcp(t0, &packets[0]);
+    assert_eq!(rx.poll_event(), Some(RtpEvent::RemoteBye { ssrc: MEDIA }));
+    assert_eq!(rx.stats().rtcp_unknown_ssrc, 0);
 }
