@@ -1,5 +1,5 @@
 //! An `RtpSession` pair allocates nothing per packet: a sender and a receiver exchange media
-//! with 5% loss, SR/RR/SDES, NACKs and RTX retransmissions, counted by the global allocator
+//! with 5% loss, SR/RR/SDES, NACKs and RTX retransmissions, PLIs and transport-wide feedback, counted by the global allocator
 //! after a warm-up.
 //!
 //! This binary holds one test only, so no other test allocates while it measures.
@@ -12,7 +12,7 @@ use sansrtc::rtp::session::{
     KeyframeRequestKind, Received, RecvStreamConfig, RtpSession, RtxConfig, SendStreamConfig,
     SessionConfig,
 };
-use sansrtc::rtp::wire::PacketBuilder;
+use sansrtc::rtp::wire::{Extension, PacketBuilder};
 use sansrtc::rtp::{Pt, RtpTimestamp, SeqNo, Ssrc};
 use sansrtc_tests::alloc::fewest_allocations;
 use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
@@ -46,11 +46,9 @@ impl Pair {
         );
         tx.add_send_stream(SendStreamConfig::new(MEDIA, 90_000).with_rtx(rtx.clone()))
             .unwrap();
-        let mut rx = RtpSession::new(
-            SessionConfig::new("rx", wall, now),
-            now,
-            &mut ChaCha20Rng::seed_from_u64(2),
-        );
+        let mut rx_config = SessionConfig::new("rx", wall, now);
+        rx_config.twcc_extension_id = Some(3);
+        let mut rx = RtpSession::new(rx_config, now, &mut ChaCha20Rng::seed_from_u64(2));
         rx.add_recv_stream(RecvStreamConfig::new(MEDIA, 90_000).with_rtx(rtx))
             .unwrap();
         Self {
@@ -68,11 +66,14 @@ impl Pair {
     fn step(&mut self, i: u32) {
         self.now += Duration::from_millis(20);
         let now = self.now;
+        let tw = (i as u16).to_be_bytes();
+        let ext = [Extension { id: 3, value: &tw }];
         let len = PacketBuilder {
             payload_type: Pt(96),
             sequence_number: SeqNo(i as u16),
             timestamp: RtpTimestamp(i * 1800),
             ssrc: MEDIA,
+            extensions: &ext,
             ..Default::default()
         }
         .emit(&mut self.packet, &[i as u8; 1000])
@@ -120,10 +121,12 @@ fn rtp_session_allocates_nothing_per_packet() {
         }
     });
     let tx = pair.tx.send_stats(MEDIA).unwrap();
+    let twcc = (pair.rx.stats().twcc_sent, pair.tx.stats().twcc_received);
     let rx = pair.rx.recv_stats(MEDIA).unwrap();
     println!(
         "{PACKETS} packets per trial through an RtpSession pair: {} allocations, {} \
-         reallocations; over the run {} SRs, {} NACKs, {} RTX, {} repaired, {} PLIs, rtt {:?}",
+         reallocations; over the run {} SRs, {} NACKs, {} RTX, {} repaired, {} PLIs, {} TWCC \
+         feedbacks, rtt {:?}",
         change.allocations,
         change.reallocations,
         tx.sender_reports_sent,
@@ -131,8 +134,10 @@ fn rtp_session_allocates_nothing_per_packet() {
         tx.retransmitted_packets_sent,
         pair.repaired,
         tx.pli_count,
+        twcc.0,
         tx.round_trip_time,
     );
+    assert!(twcc.0 > 100 && twcc.1 == twcc.0);
     assert!(tx.sender_reports_sent > 100 && rx.nack_count > 100 && pair.repaired > 100);
     assert!(tx.pli_count >= 10 && tx.round_trip_time.is_some());
     assert_eq!(rx.nack_missing, 0);

@@ -12,8 +12,8 @@ use sansrtc::rtp::session::{
     KeyframeRequestKind, RecvStreamConfig, RtpSession, RtxConfig, SendStreamConfig, SessionConfig,
 };
 use sansrtc::rtp::wire::{
-    ByeBuilder, FirBuilder, FirEntry, NackBuilder, PacketBuilder, Pli, ReceiverReportBuilder,
-    RembBuilder, ReportBlock, SenderInfo, SenderReportBuilder,
+    ByeBuilder, Extension, FirBuilder, FirEntry, NackBuilder, PacketBuilder, Pli,
+    ReceiverReportBuilder, RembBuilder, ReportBlock, SenderInfo, SenderReportBuilder,
 };
 use sansrtc::rtp::{Pt, RtpTimestamp, SeqNo, Ssrc};
 
@@ -153,11 +153,15 @@ fn build(f: &Feedback, buf: &mut [u8]) -> usize {
 }
 
 fn media(seq: u16, buf: &mut [u8]) -> usize {
+    // The transport-wide sequence number jumps about with the media one.
+    let tw = seq.wrapping_mul(7).to_be_bytes();
+    let ext = [Extension { id: 5, value: &tw }];
     PacketBuilder {
         payload_type: Pt(96),
         sequence_number: SeqNo(seq),
         timestamp: RtpTimestamp(u32::from(seq) * 3000),
         ssrc: MEDIA,
+        extensions: &ext,
         ..Default::default()
     }
     .emit(buf, &[seq as u8; 40])
@@ -191,6 +195,8 @@ impl Harness {
         tx.add_send_stream(send).unwrap();
         let mut rx_config = config("rx");
         rx_config.reduced_size = true;
+        rx_config.twcc_extension_id = Some(5);
+        rx_config.twcc_max_arrivals = 64;
         let mut rx = RtpSession::new(rx_config, now, &mut ChaCha20Rng::seed_from_u64(2));
         rx.add_recv_stream(RecvStreamConfig::new(MEDIA, 90_000).with_rtx(rtx))
             .unwrap();
@@ -303,7 +309,7 @@ impl Harness {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(96))]
+    #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
     fn rtcp_session_props_hold_under_arbitrary_input(ops in proptest::collection::vec(op(), 1..80)) {

@@ -66,6 +66,18 @@ pub struct SessionConfig {
     pub max_pending_retransmits: usize,
     /// The most undelivered events; more are dropped and counted. Default 64.
     pub max_events: usize,
+    /// The negotiated id of the transport-wide sequence number header extension
+    /// (draft-holmer-rmcat-transport-wide-cc-extensions-01, SDP `a=extmap:<id>
+    /// http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01` with
+    /// `a=rtcp-fb:<pt> transport-cc`): when set, every RTP packet carrying it is recorded and
+    /// transport-wide feedback goes every [`twcc_interval`](Self::twcc_interval). Default
+    /// `None`: no feedback.
+    pub twcc_extension_id: Option<u8>,
+    /// The interval of transport-wide feedback while packets arrive. Default 100 ms.
+    pub twcc_interval: Duration,
+    /// The most arrivals kept between two feedbacks; older ones are dropped first.
+    /// Default 2048.
+    pub twcc_max_arrivals: usize,
 }
 
 impl SessionConfig {
@@ -87,6 +99,9 @@ impl SessionConfig {
             nack_resend_after: Duration::from_millis(100),
             max_pending_retransmits: 256,
             max_events: 64,
+            twcc_extension_id: None,
+            twcc_interval: Duration::from_millis(100),
+            twcc_max_arrivals: 2048,
         }
     }
 }
@@ -203,6 +218,13 @@ impl RecvStreamConfig {
     #[must_use]
     pub fn with_rtx(mut self, rtx: RtxConfig) -> Self {
         self.rtx = Some(rtx);
+        self
+    }
+
+    /// The same stream with NACKs on or off.
+    #[must_use]
+    pub fn with_nack(mut self, nack: bool) -> Self {
+        self.nack = nack;
         self
     }
 }

@@ -19,6 +19,7 @@ impl RtpSession {
             self.stats.rtp_malformed += 1;
             return Received::Malformed;
         };
+        self.record_twcc(now, &view);
         let ssrc = view.ssrc();
         if let Some(i) = self.recv_index(ssrc) {
             let received = self.recv[i].handle_media(now, &view, len);

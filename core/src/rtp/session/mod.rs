@@ -79,7 +79,8 @@ use self::event::EventQueue;
 use self::recv::RecvStream;
 use self::send::SendStream;
 use self::timer::{IntervalJitter, Timer, TimerTable};
-use crate::rtp::{SeqNo, Ssrc};
+use crate::rtp::wire::Packet;
+use crate::rtp::{SeqNo, Ssrc, TwccRecorder};
 
 /// The longest canonical name an SDES item carries (RFC 3550 section 6.5).
 const MAX_CNAME_LEN: usize = 255;
@@ -122,6 +123,10 @@ pub struct RtpSession {
     /// SSRCs of removed send streams (and their RTX streams) owed a BYE; bounded by twice
     /// the most send streams.
     bye_pending: Vec<Ssrc>,
+    /// Arrivals by transport-wide sequence number, when that extension is negotiated.
+    twcc: Option<TwccRecorder>,
+    /// A transport-wide feedback is due.
+    twcc_due: bool,
     last_now: Instant,
 }
 
@@ -138,6 +143,9 @@ impl RtpSession {
         }
         let mut jitter = IntervalJitter::new(rng.next_u64());
         let max_send = config.max_send_streams;
+        let twcc = config
+            .twcc_extension_id
+            .map(|_| TwccRecorder::new(config.twcc_max_arrivals));
         let mut timers = TimerTable::default();
         timers.set(
             Timer::Report,
@@ -154,6 +162,8 @@ impl RtpSession {
             rtt: None,
             report_pending: false,
             bye_pending: Vec::with_capacity(2 * max_send),
+            twcc,
+            twcc_due: false,
             last_now: now,
         }
     }
@@ -246,7 +256,7 @@ impl RtpSession {
     /// Returns `false` if `packet` is not RTP or belongs to no send stream.
     pub fn on_rtp_sent(&mut self, now: Instant, packet: &[u8]) -> bool {
         let now = self.clamp(now);
-        let Ok(view) = crate::rtp::wire::Packet::new_checked(packet) else {
+        let Ok(view) = Packet::new_checked(packet) else {
             return false;
         };
         let Some(i) = self.send_index(view.ssrc()) else {
@@ -304,6 +314,10 @@ impl RtpSession {
             self.timers.stop(Timer::Nack);
             self.arm_nack_timer(now);
         }
+        if self.timers.is_due(Timer::Twcc, now) {
+            self.timers.stop(Timer::Twcc);
+            self.twcc_due = true;
+        }
     }
 
     /// The next event, if any: keyframe requests for our send streams, BYEs of remote ones.
@@ -355,6 +369,22 @@ impl RtpSession {
     /// [`SessionConfig::max_events`]).
     pub fn pending_events(&self) -> usize {
         self.events.len()
+    }
+
+    /// Records the transport-wide sequence number of a packet that arrived at `now`, if the
+    /// extension is negotiated and the packet carries it, and arms the feedback timer.
+    fn record_twcc(&mut self, now: Instant, packet: &Packet<&[u8]>) {
+        let (Some(id), Some(twcc)) = (self.config.twcc_extension_id, &mut self.twcc) else {
+            return;
+        };
+        let Some(&[a, b]) = packet.extension(id) else {
+            return;
+        };
+        twcc.handle_packet(now, SeqNo(u16::from_be_bytes([a, b])));
+        if self.timers.get(Timer::Twcc).is_none() {
+            let interval = self.config.twcc_interval.max(Duration::from_millis(1));
+            self.timers.set(Timer::Twcc, now + interval);
+        }
     }
 
     /// `now`, or the latest `now` seen if time went backwards.

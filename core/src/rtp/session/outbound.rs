@@ -6,9 +6,9 @@ use super::RtpSession;
 use super::recv::RecvStream;
 use crate::rtp::wire::{
     ByeBuilder, FirBuilder, FirEntry, NackBuilder, Pli, ReceiverReportBuilder, ReportBlock,
-    SdesBuilder, SdesItem, SenderReportBuilder,
+    SdesBuilder, SdesItem, SenderReportBuilder, TwccStatus,
 };
-use crate::rtp::{NtpTime, SeqNo};
+use crate::rtp::{NtpTime, SeqNo, Ssrc};
 
 /// The smallest buffer [`RtpSession::poll_rtcp`] is sure to write into: an SR with one report
 /// block (52 bytes), an SDES with a 255-byte CNAME (268 bytes), a PLI and a FIR (32 bytes),
@@ -23,6 +23,11 @@ const MAX_BLOCKS: usize = 31;
 /// Bounds the stack buffer they are gathered in.
 const MAX_NACKS_PER_PACKET: usize = 64;
 
+/// The most packet statuses in one transport-wide feedback; the rest wait for the next.
+/// Bounds the stack buffer they are gathered in.
+const MAX_TWCC_STATUSES: usize = 512;
+/// A transport-wide feedback's headers before its chunks.
+const TWCC_FIXED_LEN: usize = 20;
 /// The RTCP common header.
 const RTCP_HEADER_LEN: usize = 4;
 /// An SR without report blocks.
@@ -52,7 +57,8 @@ impl RtpSession {
     pub fn poll_rtcp(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
         let now = self.clamp(now);
         let resend_after = self.nack_resend_after();
-        let feedback = !self.bye_pending.is_empty()
+        let feedback = self.twcc_due
+            || !self.bye_pending.is_empty()
             || self
                 .recv
                 .iter()
@@ -66,6 +72,7 @@ impl RtpSession {
             head = self.write_reports(now, buf)?;
         }
         let at = self.write_feedback(now, resend_after, buf, head);
+        let at = self.write_twcc(buf, at);
         let at = self.write_bye(buf, at);
         // Without a regular report, a packet is worth sending only for its feedback; this
         // also ends the caller's drain loop when the feedback does not fit `buf`.
@@ -192,6 +199,31 @@ impl RtpSession {
         .emit(&mut buf[at..])
         .ok()?;
         Some(at)
+    }
+
+    /// Appends a transport-wide feedback to `buf[..at]` if one is due, with as many statuses
+    /// as fit (the rest go in the next call), and returns the new length.
+    fn write_twcc(&mut self, buf: &mut [u8], at: usize) -> usize {
+        let sender = self.reporter_ssrc();
+        let media = self.recv.first().map_or(Ssrc(0), |r| r.ssrc);
+        let Some(twcc) = self.twcc.as_mut().filter(|_| self.twcc_due) else {
+            return at;
+        };
+        // At most 2 bytes of delta per status plus a 2-byte chunk per 7 statuses, and at
+        // most two shorter chunks and 3 bytes of padding.
+        let room = buf.len().saturating_sub(at + TWCC_FIXED_LEN + 7);
+        let n = (room * 7 / 16).min(MAX_TWCC_STATUSES);
+        let mut scratch = [TwccStatus::NotReceived; MAX_TWCC_STATUSES];
+        let mut at = at;
+        if n > 0
+            && let Some(feedback) = twcc.feedback(sender, media, &mut scratch[..n])
+            && let Ok(len) = feedback.emit(&mut buf[at..])
+        {
+            at += len;
+            self.stats.twcc_sent += 1;
+        }
+        self.twcc_due = twcc.unreported() > 0;
+        at
     }
 
     /// Appends a BYE for the removed send streams to `buf[..at]` as far as it fits (RFC 3550

@@ -128,6 +128,8 @@ pub struct SessionStats {
     pub remb_bitrate: Option<u64>,
     /// Transport-wide congestion control feedback packets received (not yet acted on).
     pub twcc_received: u64,
+    /// Transport-wide congestion control feedback packets sent.
+    pub twcc_sent: u64,
     /// Events dropped because the queue was full.
     pub events_dropped: u64,
 }

@@ -232,7 +232,7 @@ fn nack_session_rtx_unwrapped_in_place() {
     let mut buf = [0u8; 1500];
     let len = tx.poll_retransmit(now, &mut buf).unwrap();
     assert_eq!(tx.poll_retransmit(now, &mut buf[len..]), None);
-    let rtx = crate::rtp::wire::Packet::new_checked(&buf[..len]).unwrap();
+    let rtx = Packet::new_checked(&buf[..len]).unwrap();
     assert_eq!((rtx.ssrc(), rtx.payload_type()), (RTX, Pt(97)));
     let mut again = buf;
 
@@ -555,4 +555,47 @@ fn rtcp_session_bye_for_removed_stream() {
     rx.handle_rtcp(t0, &packets[0]);
     assert_eq!(rx.poll_event(), Some(RtpEvent::RemoteBye { ssrc: MEDIA }));
     assert_eq!(rx.stats().rtcp_unknown_ssrc, 0);
+}
+
+#[test]
+fn rtcp_session_transport_wide_feedback() {
+    let t0 = epoch();
+    let mut config = SessionConfig::new("rx", wall(), t0);
+    config.twcc_extension_id = Some(5);
+    config.reduced_size = true;
+    let mut rx = RtpSession::new(config, t0, &mut ChaCha20Rng::seed_from_u64(4));
+    rx.add_recv_stream(RecvStreamConfig::new(MEDIA, 90_000).with_nack(false))
+        .unwrap();
+    let mut buf = [0u8; 1500];
+    for (i, tw) in [(0u16, 100u16), (1, 101), (2, 103), (3, 102)] {
+        let value = tw.to_be_bytes();
+        let ext = [crate::rtp::wire::Extension {
+            id: 5,
+            value: &value,
+        }];
+        let len = PacketBuilder {
+            payload_type: Pt(96),
+            sequence_number: SeqNo(i),
+            ssrc: MEDIA,
+            extensions: &ext,
+            ..Default::default()
+        }
+        .emit(&mut buf, &[0; 50])
+        .unwrap();
+        let at = t0 + Duration::from_millis(5 * u64::from(i));
+        let _ = rx.handle_rtp(at, &mut buf[..len]);
+        assert_eq!(rx.poll_rtcp(at, &mut buf), None, "not before the interval");
+    }
+    assert_eq!(rx.poll_timeout(), Some(t0 + Duration::from_millis(100)));
+    let packets = drain_rtcp(&mut rx, t0 + Duration::from_millis(100));
+    assert_eq!(packets.len(), 1);
+    let Ok(Rtcp::Twcc(fb)) = Compound::new(&packets[0]).next().unwrap().unwrap().parse() else {
+        panic!("a transport-wide feedback alone");
+    };
+    assert_eq!(fb.base_sequence_number(), SeqNo(100));
+    assert_eq!(fb.status_count(), 4);
+    assert_eq!(fb.media_ssrc(), MEDIA);
+    assert!(fb.statuses().all(|(_, s)| s.delta_micros().is_some()));
+    assert_eq!(rx.stats().twcc_sent, 1);
+    assert!(drain_rtcp(&mut rx, t0 + Duration::from_millis(300)).is_empty());
 }

@@ -11,9 +11,12 @@ pub(crate) enum Timer {
     /// The next check of the receive streams' missing packets for NACKs (RFC 4585 section
     /// 6.2.1); armed only while some are missing.
     Nack = 1,
+    /// The next transport-wide congestion control feedback; armed when an arrival is
+    /// recorded and none is armed.
+    Twcc = 2,
 }
 
-const COUNT: usize = 2;
+const COUNT: usize = 3;
 
 /// A fixed array of optional deadlines, indexed by [`Timer`].
 #[derive(Debug, Clone, Copy, Default)]
