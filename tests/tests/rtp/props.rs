@@ -41,6 +41,9 @@ enum Op {
     Back(u64),
     /// The buffer size `poll_rtcp` and `poll_retransmit` get from now on.
     Buffer(usize),
+    /// Removes the stream on the sender (`false`) or the receiver (`true`) side and adds it
+    /// again.
+    Readd(bool),
 }
 
 #[derive(Debug, Clone)]
@@ -85,6 +88,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => prop_oneof![0u64..100, 0u64..20_000].prop_map(Op::Advance),
         1 => (0u64..5_000).prop_map(Op::Back),
         1 => prop_oneof![0usize..64, 64usize..1500].prop_map(Op::Buffer),
+        1 => any::<bool>().prop_map(Op::Readd),
     ]
 }
 
@@ -168,6 +172,17 @@ fn media(seq: u16, buf: &mut [u8]) -> usize {
     .unwrap()
 }
 
+fn send_config() -> SendStreamConfig {
+    let mut send =
+        SendStreamConfig::new(MEDIA, 90_000).with_rtx(RtxConfig::new(RTX, Pt(96), Pt(97)));
+    send.history_len = 64;
+    send
+}
+
+fn recv_config() -> RecvStreamConfig {
+    RecvStreamConfig::new(MEDIA, 90_000).with_rtx(RtxConfig::new(RTX, Pt(96), Pt(97)))
+}
+
 struct Harness {
     tx: RtpSession,
     rx: RtpSession,
@@ -188,18 +203,14 @@ impl Harness {
             c.nack_max_missing = NACK_MAX_MISSING;
             c
         };
-        let rtx = RtxConfig::new(RTX, Pt(96), Pt(97));
         let mut tx = RtpSession::new(config("tx"), now, &mut ChaCha20Rng::seed_from_u64(1));
-        let mut send = SendStreamConfig::new(MEDIA, 90_000).with_rtx(rtx.clone());
-        send.history_len = 64;
-        tx.add_send_stream(send).unwrap();
+        tx.add_send_stream(send_config()).unwrap();
         let mut rx_config = config("rx");
         rx_config.reduced_size = true;
         rx_config.twcc_extension_id = Some(5);
         rx_config.twcc_max_arrivals = 64;
         let mut rx = RtpSession::new(rx_config, now, &mut ChaCha20Rng::seed_from_u64(2));
-        rx.add_recv_stream(RecvStreamConfig::new(MEDIA, 90_000).with_rtx(rtx))
-            .unwrap();
+        rx.add_recv_stream(recv_config()).unwrap();
         Self {
             tx,
             rx,
@@ -262,6 +273,14 @@ impl Harness {
                     .unwrap_or(self.now)
             }
             Op::Buffer(len) => self.buf_len = *len,
+            Op::Readd(false) => {
+                self.tx.remove_send_stream(now, MEDIA).unwrap();
+                self.tx.add_send_stream(send_config()).unwrap();
+            }
+            Op::Readd(true) => {
+                self.rx.remove_recv_stream(MEDIA).unwrap();
+                self.rx.add_recv_stream(recv_config()).unwrap();
+            }
         }
         self.latest = self.latest.max(self.now);
     }

@@ -59,8 +59,8 @@ pub enum Received {
         /// Its sequence number.
         seq: SeqNo,
     },
-    /// An RTX packet of stream `ssrc` without payload (padding sent to probe bandwidth):
-    /// nothing to depacketize.
+    /// An RTX packet on the RTX stream `ssrc` without payload (padding sent to probe
+    /// bandwidth): nothing to depacketize.
     Padding(Ssrc),
     /// No receive stream or RTX stream has this SSRC: the caller may add one (by MID or RID
     /// in the packet's header extensions) and hand the packet in again.

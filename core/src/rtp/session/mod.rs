@@ -5,7 +5,9 @@
 //! [`PacketHistory`](crate::rtp::PacketHistory) answering NACKs, and per receive stream a
 //! [`ReceiverStats`](crate::rtp::ReceiverStats) for its report blocks and a
 //! [`NackGenerator`](crate::rtp::NackGenerator). It schedules compound RTCP, turns incoming
-//! RTCP into retransmissions, events and statistics, and unwraps RTX.
+//! RTCP into retransmissions, events and statistics, unwraps RTX, sends BYE for removed
+//! send streams, and writes transport-wide congestion control feedback when
+//! [`SessionConfig::twcc_extension_id`] is set.
 //!
 //! # What it does not do
 //!
@@ -27,7 +29,8 @@
 //! bandwidth-scaled interval and reconsideration are left out, as in browsers: a WebRTC
 //! session has two participants and RTCP is a small share of the media rate.
 //!
-//! Feedback (NACK, PLI, FIR) is sent as soon as it is due, in the manner of RFC 4585's
+//! Feedback (NACK, PLI, FIR, transport-wide feedback every
+//! [`SessionConfig::twcc_interval`], BYE) is sent as soon as it is due, in the manner of RFC 4585's
 //! immediate mode: inside a compound packet with an RR (or SR) without report blocks and
 //! SDES, or alone with [reduced-size RTCP](SessionConfig::reduced_size). Missing packets are
 //! checked every [`SessionConfig::nack_interval`] while some are missing, so a packet
@@ -295,7 +298,8 @@ impl RtpSession {
             for r in &mut self.recv {
                 r.report_due = r.has_received();
             }
-            self.report_pending = true;
+            // A session without streams has nothing to report.
+            self.report_pending = !self.send.is_empty() || !self.recv.is_empty();
             let mut next = at + self.jitter.randomise(self.config.rtcp_interval);
             if next <= now {
                 // A jump in time: start afresh rather than catch up.
@@ -326,8 +330,8 @@ impl RtpSession {
     }
 
     /// The earliest time [`handle_timeout`](Self::handle_timeout) should be called: the next
-    /// regular report or NACK check. Never earlier than the latest `now` seen, once the
-    /// timers due then have been handled.
+    /// regular report, NACK check or transport-wide feedback. Never earlier than the latest
+    /// `now` seen, once the timers due then have been handled.
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.timers.next()
     }
