@@ -42,8 +42,9 @@ const NACK_HEADER_LEN: usize = 12;
 impl RtpSession {
     /// Writes the next RTCP packet due at `now` into `buf` and returns its length, or `None`
     /// when nothing is due. The caller SRTCP-protects it, so `buf` must leave room for the
-    /// SRTCP trailer in the datagram: pass `&mut datagram[..mtu - srtcp_overhead]`, at least
-    /// [`MIN_RTCP_BUFFER`] bytes.
+    /// SRTCP trailer in the datagram: pass `&mut datagram[..mtu - overhead]` with `overhead`
+    /// from [`Profile::rtcp_overhead`](crate::srtp::Profile::rtcp_overhead) (at most 20
+    /// bytes), and at least [`MIN_RTCP_BUFFER`] bytes.
     ///
     /// A regular report is a compound packet (RFC 3550 section 6.1): an SR for each send
     /// stream that has sent, or an RR, carrying a report block for each receive stream that
@@ -86,7 +87,11 @@ impl RtpSession {
     /// Writes the next retransmission answering a NACK into `buf` and returns its length:
     /// an RTX packet (RFC 4588) if the stream has RTX for the original's payload type, the
     /// original packet as it was otherwise. `None` when none is queued. The caller
-    /// SRTP-protects it; `buf` needs room for the original plus 2 bytes.
+    /// SRTP-protects it, so pass `&mut datagram[..mtu - overhead]` with `overhead` from
+    /// [`Profile::rtp_overhead`](crate::srtp::Profile::rtp_overhead). An RTX packet is its
+    /// original plus 2 bytes: a sender that fills the MTU should keep its media packets 2
+    /// bytes short of it. A retransmission that does not fit `buf` is dropped and counted in
+    /// [`SendStats::retransmissions_missed`](super::SendStats::retransmissions_missed).
     pub fn poll_retransmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
         self.clamp(now);
         for stream in &mut self.send {
