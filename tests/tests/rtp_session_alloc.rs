@@ -1,6 +1,6 @@
 //! An `RtpSession` pair allocates nothing per packet: a sender and a receiver exchange media
-//! with 5% loss, SR/RR/SDES, NACKs and RTX retransmissions, PLIs and transport-wide feedback, counted by the global allocator
-//! after a warm-up.
+//! with 5% loss, SR/RR/SDES, NACKs and RTX retransmissions, PLIs and transport-wide feedback,
+//! counted by the global allocator after a warm-up.
 //!
 //! This binary holds one test only, so no other test allocates while it measures.
 

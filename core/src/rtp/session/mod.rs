@@ -30,21 +30,23 @@
 //! session has two participants and RTCP is a small share of the media rate.
 //!
 //! Feedback (NACK, PLI, FIR, transport-wide feedback every
-//! [`SessionConfig::twcc_interval`], BYE) is sent as soon as it is due, in the manner of RFC 4585's
-//! immediate mode: inside a compound packet with an RR (or SR) without report blocks and
-//! SDES, or alone with [reduced-size RTCP](SessionConfig::reduced_size). Missing packets are
-//! checked every [`SessionConfig::nack_interval`] while some are missing, so a packet
-//! reordered by less than that is not NACKed.
+//! [`SessionConfig::twcc_interval`], BYE) is sent as soon as it is due, in the manner of
+//! RFC 4585's immediate mode: inside a compound packet with an RR (or SR) without report
+//! blocks and SDES, or alone with [reduced-size RTCP](SessionConfig::reduced_size).
+//! Missing packets are checked every [`SessionConfig::nack_interval`] while some are
+//! missing, so a packet reordered by less than that is not NACKed.
 //!
 //! # Method groups and the drain rule
 //!
 //! - commands: [`add_send_stream`](RtpSession::add_send_stream),
 //!   [`add_recv_stream`](RtpSession::add_recv_stream), the `remove_*` pair,
-//!   [`on_rtp_sent`](RtpSession::on_rtp_sent), [`request_keyframe`](RtpSession::request_keyframe);
+//!   [`on_rtp_sent`](RtpSession::on_rtp_sent),
+//!   [`request_keyframe`](RtpSession::request_keyframe);
 //! - input: [`handle_rtp`](RtpSession::handle_rtp), [`handle_rtcp`](RtpSession::handle_rtcp),
 //!   [`handle_timeout`](RtpSession::handle_timeout);
-//! - output: [`poll_rtcp`](RtpSession::poll_rtcp), [`poll_retransmit`](RtpSession::poll_retransmit),
-//!   [`poll_event`](RtpSession::poll_event), [`poll_timeout`](RtpSession::poll_timeout);
+//! - output: [`poll_rtcp`](RtpSession::poll_rtcp),
+//!   [`poll_retransmit`](RtpSession::poll_retransmit), [`poll_event`](RtpSession::poll_event),
+//!   [`poll_timeout`](RtpSession::poll_timeout);
 //! - getters: [`send_stats`](RtpSession::send_stats), [`recv_stats`](RtpSession::recv_stats),
 //!   [`stats`](RtpSession::stats), [`round_trip_time`](RtpSession::round_trip_time).
 //!
