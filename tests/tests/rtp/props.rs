@@ -331,7 +331,9 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
-    fn rtcp_session_props_hold_under_arbitrary_input(ops in proptest::collection::vec(op(), 1..80)) {
+    fn rtcp_session_props_hold_under_arbitrary_input(
+        ops in proptest::collection::vec(op(), 1..80),
+    ) {
         let mut h = Harness::new();
         for op in &ops {
             h.apply(op);
