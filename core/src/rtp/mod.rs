@@ -48,8 +48,8 @@
 //! - RTCP interval scaling by session bandwidth and reconsideration (RFC 3550 sections
 //!   6.3.2 to 6.3.7): the interval is one configured value, as in browsers. RFC 4585's
 //!   `trr-int` and early-packet budget: feedback goes as soon as it is due.
-//! - Sender-side NACK rate limiting (a packet NACKed twice within a round trip is resent
-//!   twice) and RTX for more than one media payload type per RTX payload type.
+//! - RTX for more than one media payload type per RTX payload type, and RFC 4588's
+//!   session-multiplexed RTX (RTX always has its own SSRC here).
 //! - SRs and report blocks for RTX streams (received RTX packets are counted per media
 //!   stream); XR (RFC 3611), including the receiver-side RTT of receive-only sessions;
 //!   APP packets (skipped).

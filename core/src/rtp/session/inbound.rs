@@ -55,7 +55,8 @@ impl RtpSession {
     /// Takes in a compound (or reduced-size) RTCP datagram, decrypted, that arrived at
     /// `now`: SRs are noted for the LSR of our reports; report blocks about our streams give
     /// round-trip times and the remote's loss; NACKs queue retransmissions for
-    /// [`poll_retransmit`](Self::poll_retransmit); PLI and FIR become
+    /// [`poll_retransmit`](Self::poll_retransmit) (a packet queued less than a measured
+    /// round trip ago is not queued again); PLI and FIR become
     /// [`RtpEvent::KeyframeRequest`]; BYE becomes [`RtpEvent::RemoteBye`]; REMB and TWCC are
     /// counted. Unknown types are skipped; a malformed packet is counted and, if its framing
     /// is broken, ends the datagram. Never panics.
@@ -95,7 +96,10 @@ impl RtpSession {
                     }
                 }
                 Ok(Rtcp::Nack(nack)) => match self.send_index(nack.media_ssrc()) {
-                    Some(i) => self.send[i].handle_nack(nack.lost()),
+                    Some(i) => {
+                        let min_interval = self.rtt.unwrap_or_default();
+                        self.send[i].handle_nack(now, min_interval, nack.lost());
+                    }
                     None => self.stats.rtcp_unknown_ssrc += 1,
                 },
                 Ok(Rtcp::Pli(pli)) => match self.send_index(pli.media_ssrc) {

@@ -20,6 +20,9 @@ pub(crate) struct SendStream {
     /// NACKed sequence numbers not yet retransmitted, oldest first; never grows past its
     /// initial capacity.
     pending: VecDeque<SeqNo>,
+    /// When each packet of the history was last queued for retransmission, by the same
+    /// slot as the history (sequence number modulo its length); allocated with it.
+    resent: Vec<Option<(SeqNo, Instant)>>,
     max_pending: usize,
     /// The timestamp of the latest packet sent, and when, to extrapolate SR RTP times.
     last_sent: Option<(RtpTimestamp, Instant)>,
@@ -41,6 +44,11 @@ impl SendStream {
             .nack
             .then(|| PacketHistory::new(config.history_len, max_packet_len));
         let max_pending = if config.nack { max_pending.max(1) } else { 0 };
+        let resent = if config.nack {
+            vec![None; config.history_len.max(1)]
+        } else {
+            Vec::new()
+        };
         Self {
             ssrc: config.ssrc,
             clock_rate: config.clock_rate,
@@ -48,6 +56,7 @@ impl SendStream {
             history,
             rtx_seq: rtx_first_seq,
             pending: VecDeque::with_capacity(max_pending),
+            resent,
             max_pending,
             last_sent: None,
             last_fir_seq: None,
@@ -83,8 +92,15 @@ impl SendStream {
         }
     }
 
-    /// Queues the retransmission of each NACKed packet still in the history.
-    pub(crate) fn handle_nack(&mut self, lost: impl Iterator<Item = SeqNo>) {
+    /// Queues the retransmission of each NACKed packet still in the history, unless it was
+    /// queued less than `min_interval` (about a round trip) before `now`: the NACK crossed
+    /// the retransmission on the way (RFC 4588 section 8.1 leaves the policy to the sender).
+    pub(crate) fn handle_nack(
+        &mut self,
+        now: Instant,
+        min_interval: Duration,
+        lost: impl Iterator<Item = SeqNo>,
+    ) {
         self.stats.nack_count += 1;
         for seq in lost {
             self.stats.nacked_packets += 1;
@@ -92,11 +108,21 @@ impl SendStream {
                 .history
                 .as_ref()
                 .is_some_and(|h| h.packet(seq).is_some());
-            if self.pending.contains(&seq) {
+            let i = usize::from(seq.0) % self.resent.len().max(1);
+            let Some(slot) = self.resent.get_mut(i).filter(|_| stored) else {
+                self.stats.retransmissions_missed += 1;
+                continue;
+            };
+            let recent = slot.is_some_and(|(s, at)| {
+                s == seq && now.saturating_duration_since(at) < min_interval
+            });
+            if recent || self.pending.contains(&seq) {
+                self.stats.nacks_ignored += 1;
                 continue;
             }
-            if stored && self.pending.len() < self.max_pending {
+            if self.pending.len() < self.max_pending {
                 self.pending.push_back(seq);
+                *slot = Some((seq, now));
             } else {
                 self.stats.retransmissions_missed += 1;
             }

@@ -23,6 +23,9 @@ pub struct SendStats {
     pub retransmitted_bytes_sent: u64,
     /// NACKed packets no longer in the history, or beyond the retransmission queue's bound.
     pub retransmissions_missed: u64,
+    /// NACKed packets not resent because they were queued or resent less than a round trip
+    /// before.
+    pub nacks_ignored: u64,
     /// Sender reports sent.
     pub sender_reports_sent: u64,
     /// Generic NACK packets received about this stream (`nackCount`).

@@ -599,3 +599,51 @@ fn rtcp_session_transport_wide_feedback() {
     assert_eq!(rx.stats().twcc_sent, 1);
     assert!(drain_rtcp(&mut rx, t0 + Duration::from_millis(300)).is_empty());
 }
+
+#[test]
+fn nack_session_not_resent_within_a_round_trip() {
+    let t0 = epoch();
+    let (mut tx, mut rx) = pair(t0);
+    for seq in 0..5 {
+        let _ = send(&mut tx, &mut rx, t0, seq, false);
+    }
+    // A report about MEDIA with the LSR of an SR sent at t0 and no delay, 50 ms later.
+    let block = crate::rtp::wire::ReportBlock {
+        ssrc: MEDIA,
+        last_sr: NtpTime::at(wall(), t0, t0).middle(),
+        ..Default::default()
+    };
+    let mut buf = [0u8; 1500];
+    let len = crate::rtp::wire::ReceiverReportBuilder {
+        ssrc: RECEIVER,
+        reports: &[block],
+    }
+    .emit(&mut buf)
+    .unwrap();
+    tx.handle_rtcp(t0 + Duration::from_millis(50), &buf[..len]);
+    let rtt = tx.round_trip_time().unwrap();
+    assert!(rtt.abs_diff(Duration::from_millis(50)) < Duration::from_millis(1));
+
+    let mut nack = [0u8; 16];
+    let len = crate::rtp::wire::NackBuilder {
+        sender_ssrc: RECEIVER,
+        media_ssrc: MEDIA,
+        lost: &[SeqNo(2)],
+    }
+    .emit(&mut nack)
+    .unwrap();
+    let mut resent = |at: u64| {
+        let now = t0 + Duration::from_millis(at);
+        tx.handle_rtcp(now, &nack[..len]);
+        let mut n = 0;
+        while tx.poll_retransmit(now, &mut buf).is_some() {
+            n += 1;
+        }
+        n
+    };
+    assert_eq!(resent(50), 1);
+    assert_eq!(resent(60), 0, "the NACK crossed the retransmission");
+    assert_eq!(resent(101), 1, "a round trip later: lost again");
+    let s = tx.send_stats(MEDIA).unwrap();
+    assert_eq!((s.nacks_ignored, s.retransmitted_packets_sent), (1, 2));
+}
