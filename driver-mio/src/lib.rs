@@ -56,6 +56,9 @@ use sansrtc::driver::{MAX_RECEIVES_PER_TURN, MAX_TRANSMITS_PER_TURN, Machine};
 use sansrtc::net::{Receive, Transmit};
 use sansrtc::{Rtc, RtcConfig};
 
+/// The mio this crate is built on, for [`Driver::new`]'s socket.
+pub use mio;
+
 /// The socket's token in the driver's own [`Poll`].
 const SOCKET: Token = Token(0);
 

@@ -25,10 +25,12 @@ pub(crate) async fn exchange(messages: usize) -> Result<usize, Box<dyn Error>> {
     let config = || RtcConfig::new(Arc::new(Certificate::generate().expect("certificate")));
     let (a, mut a_events) = sansrtc_smol::bind_rtc("127.0.0.1:0".parse()?, config()).await?;
     let (b, mut b_events) = sansrtc_smol::bind_rtc("127.0.0.1:0".parse()?, config()).await?;
-    // The signalling: here, a function call.
+    // The signalling: here, a function call. The controlled side connects first: a peer
+    // starts out as ICE controlling, so a check reaching it before its direct_connect is a role
+    // conflict that costs about a second to resolve.
     let (pa, pb) = (a.direct_parameters().await?, b.direct_parameters().await?);
-    a.direct_connect(pb, true).await??;
     b.direct_connect(pa, false).await??;
+    a.direct_connect(pb, true).await??;
     let channel = a.open_channel(ChannelConfig::new("chat")).await??;
 
     // b echoes every message back.
