@@ -198,7 +198,14 @@ where
     let (event_tx, events) = smol::channel::unbounded();
     // The task ends by itself when every handle is gone; its io::Error has nobody to go to
     // but the handles, which see the task stopped.
-    smol::spawn(run(socket, local_addr, machine, command_rx, event_tx)).detach();
+    smol::spawn(async move {
+        let result = run(socket, local_addr, machine, &command_rx, &event_tx).await;
+        // Handles see the task stopped before the events stream ends.
+        command_rx.close();
+        drop(event_tx);
+        result
+    })
+    .detach();
     let handle = Handle {
         commands,
         local_addr,
@@ -220,8 +227,8 @@ async fn run<M: Machine>(
     socket: Async<UdpSocket>,
     local: SocketAddr,
     mut machine: M,
-    commands: Receiver<Command<M>>,
-    events: Sender<M::Event>,
+    commands: &Receiver<Command<M>>,
+    events: &Sender<M::Event>,
 ) -> io::Result<()> {
     let mut rx_buf = vec![0u8; 65_536];
     let mut tx_buf = vec![0u8; machine.max_datagram_size()];
