@@ -43,6 +43,12 @@
 //!
 //! Bind a specific local address (not `0.0.0.0` or `::`): the socket's address is the host
 //! candidate and the destination of every datagram the core sees.
+//!
+//! For many peers on one socket, run an [`Endpoint`](sansrtc::Endpoint):
+//! `Driver::new(mio::net::UdpSocket::bind(addr)?, Endpoint::new(config))`, then for each peer
+//! create an [`Rtc`] with [`os_rng`], give it [`Driver::local_addr`] as its host address, and
+//! add it through [`Driver::machine_mut`]. A `std::net::UdpSocket` works too, through
+//! `mio::net::UdpSocket::from_std` once it is non-blocking.
 
 use std::io;
 use std::net::SocketAddr;

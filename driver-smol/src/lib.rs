@@ -29,6 +29,10 @@
 //!
 //! Bind a specific local address (not `0.0.0.0` or `::`): the socket's address is the host
 //! candidate and the destination of every datagram the core sees.
+//!
+//! For many peers on one socket, [`spawn`] an [`Endpoint`](sansrtc::Endpoint) on
+//! `Async::<UdpSocket>::bind(addr)?`, then add each peer inside [`Handle::with`]: an [`Rtc`]
+//! created with [`os_rng`], given [`Handle::local_addr`] as its host address.
 
 use std::io;
 use std::net::{SocketAddr, UdpSocket};
