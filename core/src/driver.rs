@@ -100,3 +100,19 @@ impl Machine for Endpoint {
         false
     }
 }
+
+/// Whether a UDP receive error only reports an earlier datagram's fate and the socket is
+/// fine: ICMP port unreachable shows as `ECONNRESET` or `ECONNREFUSED` on some systems, a
+/// too-big datagram as `EMSGSIZE`, and a signal as `EINTR`. A driver ignores these and keeps
+/// reading; any other error means the socket is broken.
+pub fn is_transient_receive_error(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind;
+    matches!(
+        e.kind(),
+        ErrorKind::ConnectionReset | ErrorKind::ConnectionRefused | ErrorKind::Interrupted
+    ) || e.raw_os_error() == Some(EMSGSIZE)
+}
+
+/// `EMSGSIZE` on Linux; other systems report a too-big datagram differently (and rarely on
+/// receive).
+const EMSGSIZE: i32 = 90;

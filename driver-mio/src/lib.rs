@@ -58,7 +58,9 @@ use mio::net::UdpSocket;
 use mio::{Events, Interest, Poll, Token};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
-use sansrtc::driver::{MAX_RECEIVES_PER_TURN, MAX_TRANSMITS_PER_TURN, Machine};
+use sansrtc::driver::{
+    MAX_RECEIVES_PER_TURN, MAX_TRANSMITS_PER_TURN, Machine, is_transient_receive_error,
+};
 use sansrtc::net::{Receive, Transmit};
 use sansrtc::{Rtc, RtcConfig};
 
@@ -133,7 +135,7 @@ impl<M: Machine> Driver<M> {
                     self.busy = false;
                     break;
                 }
-                Err(e) if ignorable(&e) => {}
+                Err(e) if is_transient_receive_error(&e) => {}
                 Err(e) => return Err(e),
             }
         }
@@ -269,15 +271,4 @@ pub fn bind_rtc(addr: SocketAddr, config: RtcConfig) -> io::Result<Driver<Rtc>> 
     rtc.add_host_address(now, local)
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     Driver::new(socket, rtc)
-}
-
-/// Errors a UDP socket reports for earlier datagrams (ICMP port unreachable shows as
-/// ECONNRESET or ECONNREFUSED on some systems, EMSGSIZE for a too-big datagram): not fatal.
-fn ignorable(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::ConnectionReset
-            | io::ErrorKind::ConnectionRefused
-            | io::ErrorKind::Interrupted
-    ) || e.raw_os_error() == Some(90)
 }

@@ -1,6 +1,6 @@
 //! The driver's example, run as a test: two peers on real loopback sockets.
 
-#[path = "../examples/peers.rs"]
+#[path = "../examples/mio_peers.rs"]
 #[allow(dead_code, reason = "the example's main is not called here")]
 mod peers;
 

@@ -41,7 +41,9 @@ use std::time::Instant;
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use sansrtc::datachannel::ChannelConfig;
-use sansrtc::driver::{MAX_RECEIVES_PER_TURN, MAX_TRANSMITS_PER_TURN, Machine};
+use sansrtc::driver::{
+    MAX_RECEIVES_PER_TURN, MAX_TRANSMITS_PER_TURN, Machine, is_transient_receive_error,
+};
 use sansrtc::net::{Receive, Transmit};
 use sansrtc::rtc::{ChannelError, ChannelId, DirectParameters, NegotiationError, SendError};
 use sansrtc::{Rtc, RtcConfig};
@@ -283,7 +285,7 @@ async fn run<M: Machine>(
                         let rx = Receive::udp(source, local, &mut rx_buf[..n]);
                         machine.handle_datagram(Instant::now(), rx);
                     }
-                    Err(e) if ignorable(&e) => {}
+                    Err(e) if is_transient_receive_error(&e) => {}
                     Err(e) => return Err(e),
                 }
                 // More may be waiting: take them without sleeping, up to the budget.
@@ -294,7 +296,7 @@ async fn run<M: Machine>(
                             machine.handle_datagram(Instant::now(), rx);
                         }
                         Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                        Err(e) if ignorable(&e) => {}
+                        Err(e) if is_transient_receive_error(&e) => {}
                         Err(e) => return Err(e),
                     }
                 }
@@ -332,15 +334,4 @@ fn send<M: Machine>(
         }
     }
     (None, true)
-}
-
-/// Errors a UDP socket reports for earlier datagrams (ICMP port unreachable shows as
-/// ECONNRESET or ECONNREFUSED on some systems, EMSGSIZE for a too-big datagram): not fatal.
-fn ignorable(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::ConnectionReset
-            | io::ErrorKind::ConnectionRefused
-            | io::ErrorKind::Interrupted
-    ) || e.raw_os_error() == Some(90)
 }

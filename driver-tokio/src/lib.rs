@@ -37,7 +37,9 @@ use std::time::Instant;
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use sansrtc::datachannel::ChannelConfig;
-use sansrtc::driver::{MAX_RECEIVES_PER_TURN, MAX_TRANSMITS_PER_TURN, Machine};
+use sansrtc::driver::{
+    MAX_RECEIVES_PER_TURN, MAX_TRANSMITS_PER_TURN, Machine, is_transient_receive_error,
+};
 use sansrtc::net::{Receive, Transmit};
 use sansrtc::rtc::{ChannelError, ChannelId, DirectParameters, NegotiationError, SendError};
 use sansrtc::{Rtc, RtcConfig};
@@ -220,7 +222,8 @@ async fn run<M: Machine>(
     let mut blocked: Option<Transmit> = None;
     loop {
         let now = Instant::now();
-        blocked = send(&socket, &mut machine, now, &mut tx_buf, blocked);
+        let more;
+        (blocked, more) = send(&socket, &mut machine, now, &mut tx_buf, blocked);
         while let Some(event) = machine.poll_event() {
             // The application dropped its Events: keep running for the handles.
             let _ = events.send(event);
@@ -228,7 +231,14 @@ async fn run<M: Machine>(
         if machine.is_finished() {
             return Ok(());
         }
-        let deadline = machine.poll_timeout().map(tokio::time::Instant::from_std);
+        // With the send budget spent the machine may have more to write: come back at once
+        // (an early handle_timeout does nothing).
+        let deadline = if more {
+            Some(now)
+        } else {
+            machine.poll_timeout()
+        };
+        let deadline = deadline.map(tokio::time::Instant::from_std);
         tokio::select! {
             received = socket.recv_from(&mut rx_buf) => {
                 match received {
@@ -236,7 +246,7 @@ async fn run<M: Machine>(
                         let rx = Receive::udp(source, local, &mut rx_buf[..n]);
                         machine.handle_datagram(Instant::now(), rx);
                     }
-                    Err(e) if ignorable(&e) => {}
+                    Err(e) if is_transient_receive_error(&e) => {}
                     Err(e) => return Err(e),
                 }
                 // More may be waiting: take them without sleeping, up to the budget.
@@ -247,7 +257,7 @@ async fn run<M: Machine>(
                             machine.handle_datagram(Instant::now(), rx);
                         }
                         Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                        Err(e) if ignorable(&e) => {}
+                        Err(e) if is_transient_receive_error(&e) => {}
                         Err(e) => return Err(e),
                     }
                 }
@@ -272,35 +282,27 @@ async fn sleep_until(deadline: Option<tokio::time::Instant>) {
 }
 
 /// Sends the blocked datagram, then what the machine writes, up to the budget. Returns the
-/// datagram the socket would not take, if any (its bytes stay in `buf`).
+/// datagram the socket would not take, if any (its bytes stay in `buf`), and whether the
+/// budget ran out.
 fn send<M: Machine>(
     socket: &UdpSocket,
     machine: &mut M,
     now: Instant,
     buf: &mut [u8],
     mut blocked: Option<Transmit>,
-) -> Option<Transmit> {
+) -> (Option<Transmit>, bool) {
     for _ in 0..MAX_TRANSMITS_PER_TURN {
-        let t = blocked.take().or_else(|| machine.poll_transmit(now, buf))?;
+        let Some(t) = blocked.take().or_else(|| machine.poll_transmit(now, buf)) else {
+            return (None, false);
+        };
         match socket.try_send_to(&buf[..t.len], t.destination) {
             Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Some(t),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return (Some(t), false),
             // Any other refusal (unreachable, too big, a bad address) loses this datagram
             // like the network would; the protocols above retransmit. A broken socket shows
             // on the receive side.
             Err(_) => {}
         }
     }
-    None
-}
-
-/// Errors a UDP socket reports for earlier datagrams (ICMP port unreachable shows as
-/// ECONNRESET or ECONNREFUSED on some systems, EMSGSIZE for a too-big datagram): not fatal.
-fn ignorable(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::ConnectionReset
-            | io::ErrorKind::ConnectionRefused
-            | io::ErrorKind::Interrupted
-    ) || e.raw_os_error() == Some(90)
+    (None, true)
 }

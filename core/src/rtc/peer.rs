@@ -76,7 +76,9 @@ impl Rtc {
     /// The ICE role is decided by the signalling: the side that offers (or that passes
     /// `controlling` to [`Rtc::direct_connect`]) controls.
     pub fn new(config: RtcConfig, now: Instant, mut rng: Box<dyn CryptoRng + Send>) -> Self {
-        let mut ice = Agent::new(config.ice.clone(), Role::Controlling, now, &mut *rng);
+        // Controlled until the signalling decides: a check that arrives before our own
+        // offer or direct_connect then causes no role conflict.
+        let mut ice = Agent::new(config.ice.clone(), Role::Controlled, now, &mut *rng);
         for &server in &config.stun_servers {
             // A server of an unusable family is simply never asked; nothing to report yet.
             let _ = ice.add_stun_server(now, server);

@@ -1,5 +1,5 @@
 //! Two peers exchange data-channel messages over loopback, with the direct API (no SDP):
-//! `cargo run -p sansrtc-mio --example peers`. Peer `a` is ticked from a game-style frame
+//! `cargo run -p sansrtc-mio --example mio_peers`. Peer `a` is ticked from a game-style frame
 //! loop that never blocks; peer `b` echoes from its own thread, blocking in `run_until`.
 
 use std::error::Error;

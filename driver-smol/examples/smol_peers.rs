@@ -1,36 +1,40 @@
 //! Two peers in two tasks exchange data-channel messages over loopback, with the direct API
-//! (no SDP): `cargo run -p sansrtc-tokio --example peers`.
+//! (no SDP): `cargo run -p sansrtc-smol --example smol_peers`.
 
+use std::error::Error;
 use std::sync::Arc;
 use std::time::Duration;
 
 use sansrtc::datachannel::ChannelConfig;
 use sansrtc::dtls::Certificate;
 use sansrtc::{Event, RtcConfig};
+use smol::Timer;
+use smol::future::FutureExt;
 
 const MESSAGES: usize = 100;
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let echoed = exchange(MESSAGES).await?;
+fn main() -> Result<(), Box<dyn Error>> {
+    let echoed = smol::block_on(exchange(MESSAGES))?;
     println!("{echoed} messages echoed");
     Ok(())
 }
 
 /// Connects two peers on loopback, sends `messages` from one to the other, which echoes
 /// them, and returns how many came back (in order, checked).
-pub(crate) async fn exchange(messages: usize) -> Result<usize, Box<dyn std::error::Error>> {
+pub(crate) async fn exchange(messages: usize) -> Result<usize, Box<dyn Error>> {
     let config = || RtcConfig::new(Arc::new(Certificate::generate().expect("certificate")));
-    let (a, mut a_events) = sansrtc_tokio::bind_rtc("127.0.0.1:0".parse()?, config()).await?;
-    let (b, mut b_events) = sansrtc_tokio::bind_rtc("127.0.0.1:0".parse()?, config()).await?;
-    // The signalling: here, a function call.
+    let (a, mut a_events) = sansrtc_smol::bind_rtc("127.0.0.1:0".parse()?, config()).await?;
+    let (b, mut b_events) = sansrtc_smol::bind_rtc("127.0.0.1:0".parse()?, config()).await?;
+    // The signalling: here, a function call. The controlled side connects first: a peer
+    // starts out as ICE controlling, so a check reaching it before its direct_connect is a role
+    // conflict that costs about a second to resolve.
     let (pa, pb) = (a.direct_parameters().await?, b.direct_parameters().await?);
-    a.direct_connect(pb, true).await??;
     b.direct_connect(pa, false).await??;
+    a.direct_connect(pb, true).await??;
     let channel = a.open_channel(ChannelConfig::new("chat")).await??;
 
     // b echoes every message back.
-    let echo = tokio::spawn(async move {
+    let echo = smol::spawn(async move {
         while let Some(event) = b_events.next().await {
             if let Event::ChannelMessage { id, data, binary } = event
                 && b.send(id, data, binary).await.is_err()
@@ -61,11 +65,16 @@ pub(crate) async fn exchange(messages: usize) -> Result<usize, Box<dyn std::erro
                 _ => {}
             }
         }
-        Ok::<_, Box<dyn std::error::Error>>(())
+        Ok::<_, Box<dyn Error>>(())
     };
-    tokio::time::timeout(Duration::from_secs(20), run).await??;
+    let timeout = async {
+        Timer::after(Duration::from_secs(20)).await;
+        Err("timed out".into())
+    };
+    run.or(timeout).await?;
     println!("a: {echoed} messages echoed on {channel}");
     a.close().await?;
-    echo.abort();
+    // Dropping the echo task cancels it; its handle goes with it and b's driver stops.
+    drop(echo);
     Ok(echoed)
 }
