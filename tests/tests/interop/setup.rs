@@ -1,0 +1,1 @@
+//! Setup figures for the benchmark: flights and virtual time to the first data-channel message.
