@@ -6,7 +6,9 @@
 //! `&mut self`, so the adapter caches the deadline after every call. Frames: the sender splits
 //! each frame with `rtc`'s payloaders (`OpusPayloader`, `Vp8Payloader`) into RTP packets for
 //! `RTCRtpSender::write_rtp`; the receiver feeds RTP packets into `rtc`'s `SampleBuilder` with
-//! the matching depacketizer, which hands back whole frames.
+//! the matching depacketizer, which hands back whole frames. A `SampleBuilder` emits a frame
+//! once the next one begins, so the last frame sent on a track stays buffered; and it gives
+//! up on a frame with a missing packet only when later packets push it out.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -14,8 +16,12 @@ use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 use rtc::data_channel::RTCDataChannelId;
+use rtc::interceptor::Registry;
 use rtc::media::io::sample_builder::SampleBuilder;
 use rtc::media_stream::MediaStreamTrack;
+use rtc::peer_connection::configuration::interceptor_registry::{
+    configure_nack, configure_rtcp_reports,
+};
 use rtc::peer_connection::configuration::media_engine::{
     MIME_TYPE_OPUS, MIME_TYPE_VP8, MediaEngine,
 };
@@ -44,6 +50,10 @@ use crate::sim::Peer;
 const HIGH_WATER: usize = 256 * 1024;
 /// RTP payload size for the payloaders (a 1200-byte packet budget less headers).
 const RTP_MTU: usize = 1100;
+/// How many packets `SampleBuilder` waits for a missing one before giving up on its frame:
+/// 100 ms of audio; a few video frames, time for a NACK round trip.
+const AUDIO_MAX_LATE: u16 = 5;
+const VIDEO_MAX_LATE: u16 = 100;
 /// Payload types both sides register (str0m offers the same numbers by default).
 const PT_OPUS: u8 = 111;
 const PT_VP8: u8 = 96;
@@ -93,8 +103,12 @@ impl RtcPeer {
         engine
             .register_codec(codec(MediaKind::Video), RtpCodecKind::Video)
             .expect("rtc registers VP8");
+        // NACK (video) and RTCP reports, as a browser would run them.
+        let registry = configure_nack(Registry::new(), &mut engine);
+        let registry = configure_rtcp_reports(registry);
         let mut pc = RTCPeerConnectionBuilder::new()
             .with_media_engine(engine)
+            .with_interceptor_registry(registry)
             .build(now)
             .expect("rtc peer connection");
         let candidate = CandidateHostConfig {
@@ -172,11 +186,13 @@ impl RtcPeer {
                         .map(|r| r.track().kind());
                     let track = match kind {
                         Some(RtpCodecKind::Audio) => {
-                            RecvTrack::Audio(SampleBuilder::new(64, OpusPacket, 48_000))
+                            RecvTrack::Audio(SampleBuilder::new(AUDIO_MAX_LATE, OpusPacket, 48_000))
                         }
-                        Some(RtpCodecKind::Video) => {
-                            RecvTrack::Video(SampleBuilder::new(512, Vp8Packet::default(), 90_000))
-                        }
+                        Some(RtpCodecKind::Video) => RecvTrack::Video(SampleBuilder::new(
+                            VIDEO_MAX_LATE,
+                            Vp8Packet::default(),
+                            90_000,
+                        )),
                         _ => continue,
                     };
                     self.receivers.insert(init.track_id, track);

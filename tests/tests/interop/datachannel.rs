@@ -9,13 +9,11 @@ use sansrtc_tests::sim::{LinkConfig, LinkDirection, seed_from_env};
 /// Originals each side sends (each is echoed back).
 const MESSAGES: u32 = 100;
 
-/// Each access link: 10 ms one way, so 20 ms between the hosts, and `loss` each way.
+/// Each access link: 10 ms each way, so 20 ms between the hosts; `loss` on the uplinks only,
+/// so each datagram is lost with probability `loss`.
 fn link(loss: f64) -> LinkConfig {
-    LinkConfig::symmetric(
-        LinkDirection::default()
-            .with_latency(Duration::from_millis(10))
-            .with_loss(loss),
-    )
+    let clean = LinkDirection::default().with_latency(Duration::from_millis(10));
+    LinkConfig::new(clean.with_loss(loss), clean)
 }
 
 /// Both sides queue 100 originals before the channel opens; each echoes what it receives.
