@@ -50,6 +50,19 @@ impl Scenario {
     /// (a datagram crosses the sender's uplink and the receiver's downlink), then negotiates:
     /// the offerer creates the data channel (and tracks, with `media`), the answerer answers.
     pub fn new<O: InteropPeer, A: InteropPeer>(seed: u64, link: LinkConfig, media: bool) -> Self {
+        Self::with_builders(seed, link, media, O::build, A::build)
+    }
+
+    /// Like [`Scenario::new`], with the peers built by `build_o` and `build_a` from the
+    /// configuration the scenario made (address, flight ledger, media), for peers a test
+    /// configures beyond [`PeerConfig`].
+    pub fn with_builders<O: InteropPeer, A: InteropPeer>(
+        seed: u64,
+        link: LinkConfig,
+        media: bool,
+        build_o: impl FnOnce(Instant, &PeerConfig) -> O,
+        build_a: impl FnOnce(Instant, &PeerConfig) -> A,
+    ) -> Self {
         let mut sim = Sim::new(seed);
         let ledger = FlightLedger::new();
         let now = sim.now();
@@ -60,8 +73,8 @@ impl Scenario {
             c
         };
         let (oc, ac) = (config("10.0.0.1"), config("10.0.0.2"));
-        let o = O::build(now, &oc);
-        let a = A::build(now, &ac);
+        let o = build_o(now, &oc);
+        let a = build_a(now, &ac);
         let offerer = sim.add_host("offerer", &[oc.addr.ip()], Realm::Public, link, o);
         let answerer = sim.add_host("answerer", &[ac.addr.ip()], Realm::Public, link, a);
         let offer = sim.peer_mut::<O>(offerer).create_offer(now);

@@ -16,7 +16,7 @@ use str0m::channel::ChannelId;
 use str0m::format::Codec;
 use str0m::media::{Direction, Frequency, MediaTime, Mid};
 use str0m::net::Protocol;
-use str0m::{Candidate, Event, Input, Output, Rtc};
+use str0m::{Candidate, Event, Input, Output, Rtc, RtcConfig};
 
 use super::{ECHO_LABEL, Frame, InteropPeer, MediaKind, PeerConfig, PeerState};
 use crate::sim::Peer;
@@ -46,11 +46,26 @@ impl Str0mPeer {
     ///
     /// If str0m rejects the candidate.
     pub fn new(now: Instant, config: &PeerConfig) -> Self {
-        let mut rtc = Rtc::builder()
+        Self::with_rtc_config(now, config, Self::rtc_config())
+    }
+
+    /// The str0m configuration [`Str0mPeer::new`] uses: str0m's defaults with only Opus and
+    /// VP8 among the codecs.
+    pub fn rtc_config() -> RtcConfig {
+        Rtc::builder()
             .clear_codecs()
             .enable_opus(true, false)
             .enable_vp8(true)
-            .build(now);
+    }
+
+    /// A peer like [`Str0mPeer::new`] built from `rtc_config` (start from
+    /// [`Str0mPeer::rtc_config`] to keep the codecs), e.g. with SNAP turned on.
+    ///
+    /// # Panics
+    ///
+    /// If str0m rejects the candidate.
+    pub fn with_rtc_config(now: Instant, config: &PeerConfig, rtc_config: RtcConfig) -> Self {
+        let mut rtc = rtc_config.build(now);
         let candidate = Candidate::host(config.addr, "udp").expect("str0m host candidate");
         rtc.add_local_candidate(candidate);
         let mut peer = Self {
