@@ -1,5 +1,6 @@
 //! An audio (Opus) and a video (VP8) track flow both ways and arrive as whole frames,
-//! depacketized by the receiving stack.
+//! depacketized by the receiving stack. As in the data-channel tests, loss starts once the
+//! peers are connected.
 
 use std::time::Duration;
 
@@ -20,7 +21,13 @@ fn link(loss: f64) -> LinkConfig {
 /// answerer, less what the receiving stack holds back by design (`held_back`), after
 /// checking every received frame is intact and sent once.
 fn frames<O: InteropPeer, A: InteropPeer>(seed: u64, loss: f64) -> [(u32, u32); 2] {
-    let mut sc = Scenario::new::<O, A>(seed_from_env(seed), link(loss), true);
+    let mut sc = Scenario::new::<O, A>(seed_from_env(seed), link(0.0), true);
+    assert!(
+        sc.run_until_open::<O, A>(Duration::from_secs(10)),
+        "not connected within 10 s"
+    );
+    sc.sim.set_link(sc.offerer, link(loss));
+    sc.sim.set_link(sc.answerer, link(loss));
     let ready = sc.exchange_frames::<O, A>(
         AUDIO_FRAMES,
         Duration::from_secs(10),
