@@ -209,6 +209,11 @@ impl PeerState {
         }
     }
 
+    /// The stack took a message handed to it directly, without the queue.
+    pub(crate) fn sent_direct(&mut self) {
+        self.counters.messages_sent += 1;
+    }
+
     /// A message arrived at `now`; queues the echo in echo mode.
     pub(crate) fn on_message(&mut self, now: Instant, data: &[u8]) {
         self.counters.messages_received += 1;
@@ -302,8 +307,9 @@ pub trait InteropPeer: Peer {
     fn is_connected(&self) -> bool;
     /// Whether the data channel is open here.
     fn is_channel_open(&self) -> bool;
-    /// Queues a message on the data channel; it goes out once the channel is open and the
-    /// stack has room.
+    /// Sends a message on the data channel: handed to the stack at once when the channel is
+    /// open, nothing is queued before it and the stack has room (the adapter keeps no copy);
+    /// otherwise queued, to go out once the channel opens and the stack has room.
     fn send_message(&mut self, now: Instant, data: &[u8]);
     /// Whether a track of `kind` is ready to send (negotiated and connected).
     fn can_send_media(&self, kind: MediaKind) -> bool;

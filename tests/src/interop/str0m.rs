@@ -165,20 +165,14 @@ impl Str0mPeer {
         };
         let mut took = false;
         while let Some(data) = self.state.next_outgoing() {
-            let Some(mut channel) = self.rtc.channel(id) else {
-                break;
-            };
-            if channel.buffered_amount() + data.len() > HIGH_WATER && took {
-                break;
-            }
-            match channel.write(true, data) {
+            match write_message(&mut self.rtc, id, data) {
                 Ok(true) => {
                     self.state.sent();
                     took = true;
                 }
                 Ok(false) => break,
                 Err(e) => {
-                    self.state.on_error(now, format_args!("channel write: {e}"));
+                    self.state.on_error(now, e);
                     break;
                 }
             }
@@ -192,6 +186,21 @@ impl Str0mPeer {
             MediaKind::Video => self.video,
         }
     }
+}
+
+/// Writes one message on channel `id` if str0m has room for it (it always has when nothing
+/// is buffered): `Ok(false)` when it has not.
+fn write_message(rtc: &mut Rtc, id: ChannelId, data: &[u8]) -> Result<bool, String> {
+    let Some(mut channel) = rtc.channel(id) else {
+        return Err("channel gone".to_owned());
+    };
+    let buffered = channel.buffered_amount();
+    if buffered > 0 && buffered + data.len() > HIGH_WATER {
+        return Ok(false);
+    }
+    channel
+        .write(true, data)
+        .map_err(|e| format!("channel write: {e}"))
 }
 
 impl Peer for Str0mPeer {
@@ -297,7 +306,16 @@ impl InteropPeer for Str0mPeer {
     }
 
     fn send_message(&mut self, now: Instant, data: &[u8]) {
-        self.state.queue(data);
+        // Straight to str0m when nothing waits before it (no copy of ours), else queued.
+        let direct = match self.channel {
+            Some(id) if self.state.queued() == 0 => write_message(&mut self.rtc, id, data),
+            _ => Ok(false),
+        };
+        match direct {
+            Ok(true) => self.state.sent_direct(),
+            Ok(false) => self.state.queue(data),
+            Err(e) => self.state.on_error(now, e),
+        }
         self.drain(now);
     }
 

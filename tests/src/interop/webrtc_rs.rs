@@ -247,19 +247,14 @@ impl RtcPeer {
         };
         let mut took = false;
         while let Some(data) = self.state.next_outgoing() {
-            let Some(mut dc) = self.pc.data_channel(id) else {
-                break;
-            };
-            if dc.outstanding_bytes() + data.len() > HIGH_WATER && took {
-                break;
-            }
-            match dc.send(now, BytesMut::from(data)) {
-                Ok(()) => {
+            match write_message(&mut self.pc, now, id, data) {
+                Ok(true) => {
                     self.state.sent();
                     took = true;
                 }
+                Ok(false) => break,
                 Err(e) => {
-                    self.state.on_error(now, format_args!("channel send: {e}"));
+                    self.state.on_error(now, e);
                     break;
                 }
             }
@@ -332,6 +327,26 @@ fn codec(kind: MediaKind) -> RTCRtpCodecParameters {
         },
         payload_type: pt,
     }
+}
+
+/// Sends one message on channel `id` if fewer than [`HIGH_WATER`] bytes are outstanding (or
+/// none are): `Ok(false)` when not. `rtc` copies the bytes into its own `BytesMut`.
+fn write_message(
+    pc: &mut RTCPeerConnection,
+    now: Instant,
+    id: RTCDataChannelId,
+    data: &[u8],
+) -> Result<bool, String> {
+    let Some(mut dc) = pc.data_channel(id) else {
+        return Err("channel gone".to_owned());
+    };
+    let outstanding = dc.outstanding_bytes();
+    if outstanding > 0 && outstanding + data.len() > HIGH_WATER {
+        return Ok(false);
+    }
+    dc.send(now, BytesMut::from(data))
+        .map(|()| true)
+        .map_err(|e| format!("channel send: {e}"))
 }
 
 impl Peer for RtcPeer {
@@ -441,7 +456,16 @@ impl InteropPeer for RtcPeer {
     }
 
     fn send_message(&mut self, now: Instant, data: &[u8]) {
-        self.state.queue(data);
+        // Straight to rtc when nothing waits before it (no copy of ours), else queued.
+        let direct = match self.channel {
+            Some(id) if self.state.queued() == 0 => write_message(&mut self.pc, now, id, data),
+            _ => Ok(false),
+        };
+        match direct {
+            Ok(true) => self.state.sent_direct(),
+            Ok(false) => self.state.queue(data),
+            Err(e) => self.state.on_error(now, e),
+        }
         self.drain(now);
     }
 
