@@ -3,6 +3,8 @@
 pub mod alloc;
 pub mod dcdtls;
 pub mod ice;
+#[cfg(feature = "compare")]
+pub mod interop;
 pub mod media;
 pub mod rtc;
 pub mod sctp;
