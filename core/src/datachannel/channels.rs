@@ -196,10 +196,11 @@ pub struct ChannelInfo<'a> {
 /// - network input: [`DataChannels::handle_packet`] (SCTP packets: DTLS application data);
 /// - timers: [`DataChannels::handle_timeout`], [`DataChannels::poll_timeout`];
 /// - commands: [`DataChannels::open`], [`DataChannels::send`], [`DataChannels::close`],
-///   [`DataChannels::set_buffered_amount_low_threshold`];
+///   [`DataChannels::set_buffered_amount_low_threshold`],
+///   [`DataChannels::set_remote_max_message_size`];
 /// - output: [`DataChannels::poll_transmit`], [`DataChannels::poll_event`];
 /// - getters: [`DataChannels::channel`], [`DataChannels::buffered_amount`],
-///   [`DataChannels::association`].
+///   [`DataChannels::max_message_size`], [`DataChannels::association`].
 ///
 /// After any `handle_*` or command, drain [`DataChannels::poll_transmit`] then
 /// [`DataChannels::poll_event`] until both return `None`, then read
@@ -211,6 +212,9 @@ pub struct DataChannels {
     channels: HashMap<StreamId, Channel>,
     events: VecDeque<ChannelEvent>,
     scratch: Vec<u8>,
+    /// The peer's `a=max-message-size` (RFC 8841 section 6.1); `None` when unknown or 0
+    /// ("any size"), so only our own limit applies.
+    remote_max_message_size: Option<usize>,
     /// Messages dropped: unknown PPID, no channel, bad DCEP.
     dropped: u64,
 }
@@ -224,6 +228,7 @@ impl DataChannels {
             channels: HashMap::new(),
             events: VecDeque::with_capacity(64),
             scratch: Vec::new(),
+            remote_max_message_size: None,
             dropped: 0,
         }
     }
@@ -259,6 +264,26 @@ impl DataChannels {
             negotiated: c.negotiated,
             state: c.state,
         })
+    }
+
+    /// The largest message [`DataChannels::send`] accepts: our own
+    /// [`SctpConfig::max_message_size`], lowered to the peer's `a=max-message-size` once
+    /// known.
+    pub fn max_message_size(&self) -> usize {
+        let local = self.assoc.config().max_message_size;
+        self.remote_max_message_size.map_or(local, |r| r.min(local))
+    }
+
+    /// Applies the peer's `a=max-message-size` from SDP (RFC 8841 section 6.1): larger
+    /// messages are refused by [`DataChannels::send`] with [`ChannelSendError::TooLarge`].
+    /// 0 means the peer accepts messages of any size, so only our own limit applies.
+    /// Browsers announce 262144; an SDP without the attribute means 64 KiB
+    /// (RFC 8841 section 6.1), which the caller passes explicitly.
+    pub fn set_remote_max_message_size(&mut self, max: u64) {
+        self.remote_max_message_size = match max {
+            0 => None,
+            n => Some(usize::try_from(n).unwrap_or(usize::MAX)),
+        };
     }
 
     /// Bytes queued on a channel and not yet sent (`bufferedAmount`).
@@ -363,7 +388,7 @@ impl DataChannels {
         if c.state != ChannelState::Open {
             return Err(ChannelSendError::NotOpen(c.state));
         }
-        let max = self.assoc.config().max_message_size;
+        let max = self.max_message_size();
         if data.len() > max {
             return Err(ChannelSendError::TooLarge {
                 size: data.len(),

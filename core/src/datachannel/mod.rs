@@ -11,14 +11,14 @@
 //!   binary, and the "empty" variants carrying one zero byte). A channel closes by resetting
 //!   its outgoing stream (RFC 8831 section 6.7); the peer resets its own in turn and both
 //!   report [`ChannelEvent::Closed`]. `bufferedAmount` and the low-threshold event come from
-//!   the association's per-stream accounting.
+//!   the association's per-stream accounting. Sends are limited by our own
+//!   [`crate::sctp::SctpConfig::max_message_size`] and by the peer's `a=max-message-size`
+//!   once [`DataChannels::set_remote_max_message_size`] applies it (RFC 8841 section 6.1).
 //!
 //! # Not yet
 //!
 //! - Priority is carried in DCEP but does not weight stream scheduling (queues are served
 //!   first in, first out).
-//! - The peer's `a=max-message-size` from SDP is not yet applied; sends are limited by our own
-//!   [`crate::sctp::SctpConfig::max_message_size`].
 //! - DCEP OPEN collisions (both sides opening the same id) drop the peer's OPEN.
 
 mod channels;
