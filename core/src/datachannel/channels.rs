@@ -167,6 +167,23 @@ struct Channel {
     announce: bool,
     incoming_reset: bool,
     outgoing_reset: bool,
+    /// The peer's DATA_CHANNEL_OPEN for this id that arrived after the peer reset its side
+    /// but before our reset completed: the peer reuses the id; opened once this one closes.
+    reopen: Option<Box<PeerOpen>>,
+}
+
+/// A peer's DATA_CHANNEL_OPEN, kept until its stream id is free.
+#[derive(Debug, Clone)]
+struct PeerOpen {
+    label: String,
+    protocol: String,
+    ordered: bool,
+    reliability: Reliability,
+    priority: u16,
+    /// Messages for the new channel that came before it could open, delivered after its
+    /// [`ChannelEvent::Open`]; bounded by the receive window.
+    early: Vec<(Bytes, bool)>,
+    early_bytes: usize,
 }
 
 /// A read-only view of a channel.
@@ -364,6 +381,7 @@ impl DataChannels {
                 announce: !negotiated,
                 incoming_reset: false,
                 outgoing_reset: false,
+                reopen: None,
             },
         );
         if self.assoc.is_established() {
@@ -423,7 +441,7 @@ impl DataChannels {
         match self.assoc.reset_streams(now, &[id]) {
             Ok(()) => {}
             Err(ResetError::NotEstablished | ResetError::Unsupported) => {
-                self.finish_close(id);
+                self.finish_close(now, id);
             }
         }
         self.process(now);
@@ -505,29 +523,32 @@ impl DataChannels {
                 }
                 Event::IncomingStreamReset(id) => {
                     let Some(c) = self.channels.get_mut(&id) else {
+                        // No channel here (its OPEN was refused, or it is long gone): reset
+                        // our side anyway so that the peer's close completes.
+                        let _ = self.assoc.reset_streams(now, &[id]);
                         continue;
                     };
                     c.incoming_reset = true;
                     if c.state != ChannelState::Closing {
                         c.state = ChannelState::Closing;
                         if self.assoc.reset_streams(now, &[id]).is_err() {
-                            self.finish_close(id);
+                            self.finish_close(now, id);
                             continue;
                         }
                     }
-                    self.maybe_closed(id);
+                    self.maybe_closed(now, id);
                 }
                 Event::OutgoingStreamReset(id) => {
                     if let Some(c) = self.channels.get_mut(&id) {
                         c.outgoing_reset = true;
                     }
-                    self.maybe_closed(id);
+                    self.maybe_closed(now, id);
                 }
                 Event::Closed(reason) => {
                     let mut ids: Vec<StreamId> = self.channels.keys().copied().collect();
                     ids.sort();
                     for id in ids {
-                        self.finish_close(id);
+                        self.finish_close(now, id);
                     }
                     self.events
                         .push_back(ChannelEvent::AssociationClosed(reason));
@@ -541,30 +562,26 @@ impl DataChannels {
         match m.ppid {
             Ppid::DCEP => match DcepMessage::parse(&m.data) {
                 Ok(DcepMessage::Open(open)) => {
-                    if self.channels.contains_key(&id) {
-                        self.dropped += 1;
-                        return;
+                    let open = PeerOpen {
+                        label: open.label.to_owned(),
+                        protocol: open.protocol.to_owned(),
+                        ordered: open.ordered,
+                        reliability: open.reliability,
+                        priority: open.priority,
+                        early: Vec::new(),
+                        early_bytes: 0,
+                    };
+                    match self.channels.get_mut(&id) {
+                        None => self.accept_open(now, id, open),
+                        // The peer closed its side and already reuses the id: open it once
+                        // our side of the old channel is reset too.
+                        Some(c) if c.incoming_reset && c.reopen.is_none() => {
+                            c.reopen = Some(Box::new(open));
+                        }
+                        // A collision: the id is in use on our side (our own channel, or a
+                        // negotiated one). The peer broke RFC 8832 section 6's parity rule.
+                        Some(_) => self.dropped += 1,
                     }
-                    self.channels.insert(
-                        id,
-                        Channel {
-                            label: open.label.to_owned(),
-                            protocol: open.protocol.to_owned(),
-                            ordered: open.ordered,
-                            reliability: open.reliability,
-                            priority: open.priority,
-                            negotiated: false,
-                            state: ChannelState::Open,
-                            acked: true,
-                            announce: false,
-                            incoming_reset: false,
-                            outgoing_reset: false,
-                        },
-                    );
-                    let _ = self
-                        .assoc
-                        .send(now, id, Ppid::DCEP, &[0x02], SendOptions::default());
-                    self.events.push_back(ChannelEvent::Open(id));
                 }
                 Ok(DcepMessage::Ack) => {
                     if let Some(c) = self.channels.get_mut(&id) {
@@ -574,17 +591,24 @@ impl DataChannels {
                 Err(_) => self.dropped += 1,
             },
             Ppid::STRING | Ppid::BINARY | Ppid::STRING_EMPTY | Ppid::BINARY_EMPTY => {
-                let open = self
-                    .channels
-                    .get(&id)
-                    .is_some_and(|c| c.state == ChannelState::Open);
-                if !open {
-                    self.dropped += 1;
-                    return;
-                }
                 let binary = m.ppid == Ppid::BINARY || m.ppid == Ppid::BINARY_EMPTY;
                 let empty = m.ppid == Ppid::STRING_EMPTY || m.ppid == Ppid::BINARY_EMPTY;
                 let data = if empty { Bytes::new() } else { m.data };
+                let window = self.assoc.config().receive_window as usize;
+                match self.channels.get_mut(&id) {
+                    Some(c) if c.state == ChannelState::Open => {}
+                    Some(Channel {
+                        reopen: Some(open), ..
+                    }) if open.early_bytes + data.len() <= window => {
+                        open.early_bytes += data.len();
+                        open.early.push((data, binary));
+                        return;
+                    }
+                    _ => {
+                        self.dropped += 1;
+                        return;
+                    }
+                }
                 self.events
                     .push_back(ChannelEvent::Message { id, data, binary });
             }
@@ -592,19 +616,54 @@ impl DataChannels {
         }
     }
 
-    fn maybe_closed(&mut self, id: StreamId) {
+    /// Opens the channel the peer announced and answers with DATA_CHANNEL_ACK.
+    fn accept_open(&mut self, now: Instant, id: StreamId, mut open: PeerOpen) {
+        self.channels.insert(
+            id,
+            Channel {
+                label: open.label,
+                protocol: open.protocol,
+                ordered: open.ordered,
+                reliability: open.reliability,
+                priority: open.priority,
+                negotiated: false,
+                state: ChannelState::Open,
+                acked: true,
+                announce: false,
+                incoming_reset: false,
+                outgoing_reset: false,
+                reopen: None,
+            },
+        );
+        let _ = self
+            .assoc
+            .send(now, id, Ppid::DCEP, &[0x02], SendOptions::default());
+        self.events.push_back(ChannelEvent::Open(id));
+        for (data, binary) in open.early.drain(..) {
+            self.events
+                .push_back(ChannelEvent::Message { id, data, binary });
+        }
+    }
+
+    fn maybe_closed(&mut self, now: Instant, id: StreamId) {
         if self
             .channels
             .get(&id)
             .is_some_and(|c| c.incoming_reset && c.outgoing_reset)
         {
-            self.finish_close(id);
+            self.finish_close(now, id);
         }
     }
 
-    fn finish_close(&mut self, id: StreamId) {
-        if self.channels.remove(&id).is_some() {
-            self.events.push_back(ChannelEvent::Closed(id));
+    fn finish_close(&mut self, now: Instant, id: StreamId) {
+        let Some(c) = self.channels.remove(&id) else {
+            return;
+        };
+        self.events.push_back(ChannelEvent::Closed(id));
+        if let Some(open) = c.reopen
+            && self.assoc.is_established()
+        {
+            self.accept_open(now, id, *open);
         }
     }
 }

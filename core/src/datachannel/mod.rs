@@ -10,7 +10,12 @@
 //!   agreed out of band and no DCEP. Messages use the PPIDs of RFC 8831 section 8 (string,
 //!   binary, and the "empty" variants carrying one zero byte). A channel closes by resetting
 //!   its outgoing stream (RFC 8831 section 6.7); the peer resets its own in turn and both
-//!   report [`ChannelEvent::Closed`]. `bufferedAmount` and the low-threshold event come from
+//!   report [`ChannelEvent::Closed`], whichever side closes first (or both at once). A reset
+//!   of a stream without a channel is answered with ours so the peer's close completes. A
+//!   peer OPEN for an id whose old channel the peer has reset but we have not finished
+//!   closing (the peer reused the id at once) is held, with the messages behind it, and
+//!   opened as soon as the old channel closes; any other OPEN on an id in use is a collision
+//!   (the peer broke the parity rule) and is dropped and counted. `bufferedAmount` and the low-threshold event come from
 //!   the association's per-stream accounting. Sends are limited by our own
 //!   [`crate::sctp::SctpConfig::max_message_size`] and by the peer's `a=max-message-size`
 //!   once [`DataChannels::set_remote_max_message_size`] applies it (RFC 8841 section 6.1).
@@ -19,7 +24,8 @@
 //!
 //! - Priority is carried in DCEP but does not weight stream scheduling (queues are served
 //!   first in, first out).
-//! - DCEP OPEN collisions (both sides opening the same id) drop the peer's OPEN.
+//! - A stream reset the peer answers "denied" leaves the channel closing (browsers perform
+//!   them); the association answers the peer's Incoming SSN Reset Requests "denied".
 
 mod channels;
 pub mod wire;

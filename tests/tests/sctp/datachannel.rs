@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use bytes::Bytes;
+
 use sansrtc::datachannel::{
     ChannelConfig, ChannelEvent, ChannelSendError, ChannelState, DataChannels, DtlsRole,
 };
@@ -270,4 +272,275 @@ fn datachannel_max_message_size_remote_zero_and_larger_keep_local_limit() {
     ));
     p.a.send(p.now(), later, b"a", true).unwrap();
     p.a.send(p.now(), later, b"", true).unwrap();
+}
+
+/// Opens an in-band channel from a and runs until both sides report it open.
+fn open_both(p: &mut Pair<DataChannels>, label: &str) -> StreamId {
+    let id = p.a.open(p.now(), ChannelConfig::new(label)).unwrap();
+    run_collect(p, |ea, eb| {
+        ea.contains(&ChannelEvent::Open(id)) && eb.contains(&ChannelEvent::Open(id))
+    });
+    id
+}
+
+fn closed_both(id: StreamId) -> impl FnMut(&[ChannelEvent], &[ChannelEvent]) -> bool {
+    move |ea, eb| ea.contains(&ChannelEvent::Closed(id)) && eb.contains(&ChannelEvent::Closed(id))
+}
+
+fn messages(events: &[ChannelEvent]) -> Vec<Bytes> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            ChannelEvent::Message { data, .. } => Some(data.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn datachannel_close_by_peer_works_like_ours() {
+    let mut p = dc_pair(40);
+    // a opened the channel; b (the browser side, say) closes it.
+    let id = open_both(&mut p, "closed by b");
+    p.b.send(p.now(), id, b"b's last words", true).unwrap();
+    p.b.close(p.now(), id);
+    assert_eq!(p.b.channel(id).unwrap().state, ChannelState::Closing);
+    let (ea, eb) = run_collect(&mut p, closed_both(id));
+    assert_eq!(messages(&ea), vec![Bytes::from_static(b"b's last words")]);
+    let msg = ea
+        .iter()
+        .position(|e| matches!(e, ChannelEvent::Message { .. }));
+    let closed = ea.iter().position(|e| *e == ChannelEvent::Closed(id));
+    assert!(msg < closed, "data before close is delivered first");
+    assert_eq!(
+        ea.iter()
+            .filter(|e| **e == ChannelEvent::Closed(id))
+            .count(),
+        1
+    );
+    assert_eq!(
+        eb.iter()
+            .filter(|e| **e == ChannelEvent::Closed(id))
+            .count(),
+        1
+    );
+    assert!(p.a.channel(id).is_none() && p.b.channel(id).is_none());
+    assert_eq!(
+        p.a.send(p.now(), id, b"gone", true),
+        Err(ChannelSendError::UnknownChannel)
+    );
+    // Both sides can open again afterwards, on the same ids.
+    assert_eq!(open_both(&mut p, "again"), id);
+    let from_b = p.b.open(p.now(), ChannelConfig::new("from b")).unwrap();
+    run_collect(&mut p, |ea, _| ea.contains(&ChannelEvent::Open(from_b)));
+}
+
+#[test]
+fn datachannel_close_queued_data_both_ways_delivered_before_closed() {
+    let mut p = dc_pair(41);
+    let id = open_both(&mut p, "bulk then close");
+    let now = p.now();
+    for k in 0..20u8 {
+        p.a.send(now, id, &[k; 16 * 1024], true).unwrap();
+        p.b.send(now, id, &[k; 4 * 1024], true).unwrap();
+    }
+    // The peer closes while both directions still have data queued.
+    p.b.close(now, id);
+    let (ea, eb) = run_collect(&mut p, closed_both(id));
+    // b closed: what b queued arrives at a in full and in order; what a had queued is sent
+    // before a's reset, but b is closing, so b discards it (W3C: not open, discard).
+    let got: Vec<Bytes> = messages(&ea);
+    assert_eq!(got.len(), 20, "everything b queued reaches a");
+    for (k, m) in got.iter().enumerate() {
+        assert!(m.len() == 4 * 1024 && m.iter().all(|&x| usize::from(x) == k));
+    }
+    assert!(messages(&eb).is_empty());
+    assert_eq!(p.a.association().send_buffered(), 0);
+    assert_eq!(p.b.association().send_buffered(), 0);
+}
+
+#[test]
+fn datachannel_close_simultaneous() {
+    let mut p = dc_pair(42);
+    let id = open_both(&mut p, "both close");
+    let now = p.now();
+    p.a.close(now, id);
+    p.b.close(now, id);
+    let (ea, eb) = run_collect(&mut p, closed_both(id));
+    for events in [&ea, &eb] {
+        assert_eq!(
+            events
+                .iter()
+                .filter(|e| **e == ChannelEvent::Closed(id))
+                .count(),
+            1
+        );
+    }
+    assert!(p.a.channel(id).is_none() && p.b.channel(id).is_none());
+    // Closing again or closing an unknown channel does nothing.
+    p.a.close(p.now(), id);
+    p.a.close(p.now(), StreamId(500));
+    assert_eq!(open_both(&mut p, "after"), id);
+}
+
+#[test]
+fn datachannel_close_negotiated_from_either_side() {
+    let mut p = dc_pair(43);
+    let mut config = ChannelConfig::new("negotiated");
+    config.negotiated = Some(9);
+    let id = p.a.open(p.now(), config.clone()).unwrap();
+    p.b.open(p.now(), config.clone()).unwrap();
+    run_collect(&mut p, |ea, eb| {
+        ea.contains(&ChannelEvent::Open(id)) && eb.contains(&ChannelEvent::Open(id))
+    });
+    p.b.close(p.now(), id);
+    run_collect(&mut p, closed_both(id));
+    // Negotiated again on the same id, then closed by a.
+    p.a.open(p.now(), config.clone()).unwrap();
+    p.b.open(p.now(), config).unwrap();
+    run_collect(&mut p, |ea, eb| {
+        ea.contains(&ChannelEvent::Open(id)) && eb.contains(&ChannelEvent::Open(id))
+    });
+    p.a.send(p.now(), id, b"second life", true).unwrap();
+    p.a.close(p.now(), id);
+    let (_, eb) = run_collect(&mut p, closed_both(id));
+    assert_eq!(messages(&eb), vec![Bytes::from_static(b"second life")]);
+}
+
+#[test]
+fn datachannel_close_many_channels_at_once() {
+    let mut p = dc_pair(44);
+    let ids: Vec<StreamId> = (0..6)
+        .map(|k| open_both(&mut p, &format!("c{k}")))
+        .collect();
+    let now = p.now();
+    // Some closed by a, some by b, in one go: resets batch into few requests.
+    for (k, &id) in ids.iter().enumerate() {
+        if k % 2 == 0 {
+            p.a.close(now, id);
+        } else {
+            p.b.close(now, id);
+        }
+    }
+    let (ea, eb) = run_collect(&mut p, |ea, eb| {
+        ids.iter().all(|id| {
+            ea.contains(&ChannelEvent::Closed(*id)) && eb.contains(&ChannelEvent::Closed(*id))
+        })
+    });
+    assert_eq!(
+        ea.iter()
+            .filter(|e| matches!(e, ChannelEvent::Closed(_)))
+            .count(),
+        ids.len()
+    );
+    assert_eq!(
+        eb.iter()
+            .filter(|e| matches!(e, ChannelEvent::Closed(_)))
+            .count(),
+        ids.len()
+    );
+}
+
+#[test]
+fn datachannel_close_and_reopen_at_once_keeps_the_new_channel() {
+    let mut p = dc_pair(45);
+    let id = open_both(&mut p, "first");
+    p.b.close(p.now(), id);
+    // a reopens the id the moment it sees the close; its OPEN may reach b before b has
+    // finished closing the old channel.
+    let mut reopened = None;
+    let (mut ea, mut eb) = (Vec::new(), Vec::new());
+    let ok = p.run_until(Duration::from_secs(10), |p| {
+        for e in drain(&mut p.a) {
+            if e == ChannelEvent::Closed(id) && reopened.is_none() {
+                reopened = Some(p.a.open(p.now(), ChannelConfig::new("second")).unwrap());
+            }
+            ea.push(e);
+        }
+        eb.extend(drain(&mut p.b));
+        reopened.is_some_and(|r| eb.contains(&ChannelEvent::Open(r)))
+    });
+    assert!(ok, "a: {ea:?}\nb: {eb:?}");
+    assert_eq!(reopened, Some(id));
+    assert!(eb.contains(&ChannelEvent::Closed(id)));
+    assert_eq!(p.b.channel(id).unwrap().label, "second");
+    p.a.send(p.now(), id, b"new", true).unwrap();
+    let (_, eb) = run_collect(&mut p, |_, eb| {
+        eb.iter().any(|e| matches!(e, ChannelEvent::Message { .. }))
+    });
+    assert_eq!(messages(&eb), vec![Bytes::from_static(b"new")]);
+    assert_eq!(p.b.dropped(), 0);
+}
+
+#[test]
+fn datachannel_close_reopen_open_overtakes_reset_response() {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    let mut p = dc_pair(46);
+    let id = open_both(&mut p, "first");
+    // a closes and reopens the id the moment it sees Closed; the packet carrying its reset
+    // response and the new OPEN is lost, so the retransmitted OPEN may reach b while b's
+    // old channel is still closing.
+    let reopened_flag = Rc::new(Cell::new(false));
+    let dropped_one = Rc::new(Cell::new(false));
+    let (flag, done) = (reopened_flag.clone(), dropped_one.clone());
+    p.drop_a_to_b(move |_, _| {
+        let drop = flag.get() && !done.get();
+        done.set(done.get() || drop);
+        drop
+    });
+    p.a.close(p.now(), id);
+    let mut reopened = None;
+    let (mut ea, mut eb) = (Vec::new(), Vec::new());
+    let ok = p.run_until(Duration::from_secs(20), |p| {
+        for e in drain(&mut p.a) {
+            if e == ChannelEvent::Closed(id) && reopened.is_none() {
+                let r = p.a.open(p.now(), ChannelConfig::new("second")).unwrap();
+                // Data right behind the OPEN is not lost either.
+                p.a.send(p.now(), r, b"early", true).unwrap();
+                reopened = Some(r);
+                reopened_flag.set(true);
+            }
+            ea.push(e);
+        }
+        eb.extend(drain(&mut p.b));
+        reopened.is_some_and(|r| eb.contains(&ChannelEvent::Open(r))) && !messages(&eb).is_empty()
+    });
+    assert!(ok, "a: {ea:?}\nb: {eb:?}");
+    assert!(dropped_one.get());
+    assert_eq!(messages(&eb), vec![Bytes::from_static(b"early")]);
+    let closed = eb.iter().position(|e| *e == ChannelEvent::Closed(id));
+    let open = eb.iter().position(|e| *e == ChannelEvent::Open(id));
+    assert!(closed.is_some() && closed < open, "b: {eb:?}");
+    assert_eq!(p.b.channel(id).unwrap().label, "second");
+    p.a.send(p.now(), id, b"new", true).unwrap();
+    p.b.send(p.now(), id, b"back", true).unwrap();
+    let (ea, eb) = run_collect(&mut p, |ea, eb| {
+        !messages(ea).is_empty() && !messages(eb).is_empty()
+    });
+    assert_eq!(messages(&eb), vec![Bytes::from_static(b"new")]);
+    assert_eq!(messages(&ea), vec![Bytes::from_static(b"back")]);
+    assert_eq!(p.b.dropped(), 0);
+}
+
+#[test]
+fn datachannel_close_open_collision_refused_and_both_still_close() {
+    let mut p = dc_pair(47);
+    // a uses id 1 as a negotiated channel on its own; b opens in-band and picks 1 too (its
+    // parity): a refuses b's OPEN and keeps its channel.
+    let mut config = ChannelConfig::new("mine");
+    config.negotiated = Some(1);
+    let mine = p.a.open(p.now(), config).unwrap();
+    let theirs = p.b.open(p.now(), ChannelConfig::new("theirs")).unwrap();
+    assert_eq!(mine, theirs);
+    run_collect(&mut p, |ea, eb| {
+        ea.contains(&ChannelEvent::Open(mine)) && eb.contains(&ChannelEvent::Open(theirs))
+    });
+    p.run_until(Duration::from_millis(500), |_| false);
+    assert_eq!(p.a.dropped(), 1, "the colliding OPEN is counted");
+    assert_eq!(p.a.channel(mine).unwrap().label, "mine");
+    assert!(p.a.channel(mine).unwrap().negotiated);
+    // Closing from b still completes on both sides.
+    p.b.close(p.now(), theirs);
+    run_collect(&mut p, closed_both(theirs));
 }
