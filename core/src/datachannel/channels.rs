@@ -35,7 +35,9 @@ pub struct ChannelConfig {
     pub ordered: bool,
     /// Reliable, or partially reliable.
     pub reliability: Reliability,
-    /// The priority carried in DATA_CHANNEL_OPEN (256: normal).
+    /// The priority carried in DATA_CHANNEL_OPEN and used as the channel's scheduling
+    /// weight (RFC 8831 section 6.4; W3C very-low 128, low 256, medium 512, high 1024;
+    /// 256 by default).
     pub priority: u16,
     /// A stream id agreed out of band: no DCEP, the channel is open at once on both sides
     /// (RFC 8832 section 6's "negotiated" channels).
@@ -367,6 +369,7 @@ impl DataChannels {
             None => self.free_id().ok_or(OpenError::NoFreeId)?,
         };
         let negotiated = config.negotiated.is_some();
+        self.assoc.set_stream_priority(id, config.priority);
         self.channels.insert(
             id,
             Channel {
@@ -618,6 +621,7 @@ impl DataChannels {
 
     /// Opens the channel the peer announced and answers with DATA_CHANNEL_ACK.
     fn accept_open(&mut self, now: Instant, id: StreamId, mut open: PeerOpen) {
+        self.assoc.set_stream_priority(id, open.priority);
         self.channels.insert(
             id,
             Channel {

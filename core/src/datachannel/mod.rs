@@ -16,14 +16,14 @@
 //!   closing (the peer reused the id at once) is held, with the messages behind it, and
 //!   opened as soon as the old channel closes; any other OPEN on an id in use is a collision
 //!   (the peer broke the parity rule) and is dropped and counted. `bufferedAmount` and the low-threshold event come from
-//!   the association's per-stream accounting. Sends are limited by our own
+//!   the association's per-stream accounting. A channel's priority (ours, or the one in the
+//!   peer's OPEN) weights the association's stream scheduler
+//!   ([`crate::sctp::Association::set_stream_priority`]). Sends are limited by our own
 //!   [`crate::sctp::SctpConfig::max_message_size`] and by the peer's `a=max-message-size`
 //!   once [`DataChannels::set_remote_max_message_size`] applies it (RFC 8841 section 6.1).
 //!
 //! # Not yet
 //!
-//! - Priority is carried in DCEP but does not weight stream scheduling (queues are served
-//!   first in, first out).
 //! - A stream reset the peer answers "denied" leaves the channel closing (browsers perform
 //!   them); the association answers the peer's Incoming SSN Reset Requests "denied".
 

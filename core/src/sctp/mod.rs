@@ -40,6 +40,9 @@
 //!     FORWARD-TSNs even when no TSN is skipped, so the peer drops its head. The receiver
 //!     drops ordered fragments up to each named SSN and unordered ones up to the new
 //!     cumulative TSN.
+//!   - Stream scheduling: weighted fair queueing by message among the streams with data
+//!     queued, weighted by [`Association::set_stream_priority`] (RFC 8831 section 6.4:
+//!     128, 256, 512, 1024); equal priorities take turns.
 //!   - Stream reset (RFC 6525): Outgoing SSN Reset Requests and responses, deferred until
 //!     the peer's last TSN has arrived; this is how data channels close.
 //!   - HEARTBEAT every 30 s (RTT sample, error counting), ABORT (both ways, T bit), the
@@ -67,8 +70,8 @@
 //!
 //! # Not yet
 //!
-//! - No I-DATA (RFC 8260) and no stream scheduler: queued messages go first in, first out
-//!   across streams; data channel priority is not applied.
+//! - No I-DATA (RFC 8260): a message is sent to its end before the scheduler picks the
+//!   next, so a large low-priority message delays a high-priority one by its own length.
 //! - No association restart (a COOKIE ECHO with new tags while established is ignored);
 //!   Incoming SSN Reset Requests are answered "denied"; no SSN/TSN reset or Add Streams.
 //! - No cwnd decay after idle periods or max-burst limit; gap-ack reneging is not handled.

@@ -13,6 +13,7 @@ mod cc;
 mod datachannel;
 mod handshake;
 mod loss;
+mod priority;
 mod props;
 mod throughput;
 mod transfer;

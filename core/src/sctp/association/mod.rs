@@ -27,6 +27,7 @@ mod handshake;
 mod inbound;
 mod outbound;
 mod reconfig;
+mod scheduler;
 mod stats;
 #[cfg(test)]
 mod tests;
@@ -176,6 +177,7 @@ struct Control {
 /// - timers: [`Association::handle_timeout`], [`Association::poll_timeout`];
 /// - commands: [`Association::send`], [`Association::send_bytes`],
 ///   [`Association::reset_streams`], [`Association::set_buffered_amount_low_threshold`],
+///   [`Association::set_stream_priority`],
 ///   [`Association::shutdown`], [`Association::abort`];
 /// - output: [`Association::poll_transmit`], [`Association::poll_event`];
 /// - getters: state, statistics, congestion window, buffered amounts.
@@ -548,6 +550,22 @@ impl Association {
         self.check_send(stream, data.len())?;
         self.enqueue(now, stream, ppid, data, options);
         Ok(())
+    }
+
+    /// Sets the scheduling weight of `stream`: the data channel priority of RFC 8831
+    /// section 6.4 (W3C very-low 128, low 256, medium 512, high 1024; 256 unless set).
+    /// Streams with data queued share the link in proportion to their priorities (weighted
+    /// fair queueing by message); equal priorities take turns. 0 counts as 1.
+    pub fn set_stream_priority(&mut self, stream: StreamId, priority: u16) {
+        self.out.stream_mut(stream).queue.priority = priority;
+    }
+
+    /// A stream's scheduling weight (see [`Association::set_stream_priority`]).
+    pub fn stream_priority(&self, stream: StreamId) -> u16 {
+        self.out
+            .streams
+            .get(&stream)
+            .map_or(scheduler::DEFAULT_PRIORITY, |s| s.queue.priority)
     }
 
     /// Sets the threshold under which [`Event::BufferedAmountLow`] fires for `stream`.

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 
+use super::scheduler::{Scheduler, StreamQueue};
 use super::timer::Timer;
 use super::{
     Association, AssociationState, Event, Reliability, SctpConfig, SendError, SendOptions,
@@ -80,13 +81,13 @@ impl Rto {
 
 /// A message waiting to be (fully) fragmented.
 #[derive(Debug)]
-struct OutMessage {
+pub(super) struct OutMessage {
     id: u64,
-    stream: StreamId,
+    pub(super) stream: StreamId,
     ppid: Ppid,
     ssn: Ssn,
     unordered: bool,
-    data: Bytes,
+    pub(super) data: Bytes,
     /// Bytes already cut into chunks.
     sent: usize,
     reliability: Reliability,
@@ -137,12 +138,14 @@ pub(super) struct OutStream {
     pub(super) low_threshold: usize,
     /// A reset is pending: no new sends.
     pub(super) resetting: bool,
+    /// Messages not yet fully cut into chunks, and their scheduling weight.
+    pub(super) queue: StreamQueue,
 }
 
 /// The sending half of an association.
 #[derive(Debug)]
 pub(super) struct Outbound {
-    queue: VecDeque<OutMessage>,
+    pub(super) sched: Scheduler,
     pub(super) queued_bytes: usize,
     inflight: VecDeque<SentChunk>,
     pub(super) inflight_bytes: usize,
@@ -177,7 +180,7 @@ impl Outbound {
     pub(super) fn new(config: &SctpConfig, initial_tsn: Tsn) -> Self {
         let mtu = config.mtu;
         Self {
-            queue: VecDeque::with_capacity(256),
+            sched: Scheduler::with_capacity(16),
             queued_bytes: 0,
             inflight: VecDeque::with_capacity(1024),
             inflight_bytes: 0,
@@ -219,12 +222,12 @@ impl Outbound {
 
     /// Nothing queued and nothing outstanding.
     pub(super) fn is_idle(&self) -> bool {
-        self.queue.is_empty() && self.inflight.is_empty()
+        self.sched.is_empty() && self.inflight.is_empty()
     }
 
     /// Drops everything (the association closed).
     pub(super) fn clear(&mut self) {
-        self.queue.clear();
+        self.clear_queues();
         self.inflight.clear();
         self.queued_bytes = 0;
         self.inflight_bytes = 0;
@@ -299,7 +302,7 @@ impl Association {
         } else {
             Reliability::Reliable
         };
-        o.queue.push_back(OutMessage {
+        o.push_message(OutMessage {
             id: o.next_msg,
             stream,
             ppid,
@@ -495,7 +498,7 @@ impl Association {
     }
 
     /// Gives up a whole message: its chunks become abandoned and its unsent rest is dropped.
-    fn abandon(&mut self, msg: u64) {
+    fn abandon(&mut self, stream: StreamId, msg: u64) {
         let o = &mut self.out;
         let mut any = false;
         for c in o.inflight.iter_mut().filter(|c| c.msg == msg) {
@@ -509,17 +512,17 @@ impl Association {
             c.fast = false;
         }
         let mut rest = None;
-        if let Some(front) = o.queue.front()
+        if let Some(front) = o.head(stream)
             && front.id == msg
         {
             rest = Some((front.stream, front.data.len() - front.sent));
             if !front.unordered && o.skips.len() < MAX_FORWARD_STREAMS {
-                // The front message is the one being cut: the last TSN is its own.
+                // The head message is the one being cut: the last TSN is its own.
                 let last = Tsn(o.next_tsn.0.wrapping_sub(1));
                 o.skips.push((front.stream, front.ssn, last, SKIP_SENDS));
                 o.forward_tsn = true;
             }
-            o.queue.pop_front();
+            o.pop_head(stream);
         }
         if let Some((stream, n)) = rest {
             self.unbuffer(stream, n);
@@ -620,8 +623,8 @@ impl Association {
             }
             // Without FORWARD-TSN at the peer nothing sent may be abandoned.
             if self.peer.forward_tsn && expired(c.reliability, c.created, c.transmits, now) {
-                let msg = c.msg;
-                self.abandon(msg);
+                let (stream, msg) = (c.stream, c.msg);
+                self.abandon(stream, msg);
                 i += 1;
                 continue;
             }
@@ -665,10 +668,13 @@ impl Association {
 
     fn write_new_data(&mut self, now: Instant, w: &mut PacketWriter<'_>) -> bool {
         let mut wrote = false;
-        while let Some(m) = self.out.queue.front() {
+        while let Some(stream) = self.out.next_stream() {
+            let Some(m) = self.out.head(stream) else {
+                break;
+            };
             if m.sent == 0 && expired(m.reliability, m.created, 0, now) {
-                let (stream, len) = (m.stream, m.data.len());
-                self.out.queue.pop_front();
+                let len = m.data.len();
+                self.out.pop_head(stream);
                 self.unbuffer(stream, len);
                 self.stats.messages_abandoned += 1;
                 continue;
@@ -676,7 +682,7 @@ impl Association {
             if self.out.flight >= self.out.cwnd {
                 break;
             }
-            let (first, unordered, stream) = (m.sent == 0, m.unordered, m.stream);
+            let (first, unordered) = (m.sent == 0, m.unordered);
             // An ordered message takes its SSN with its first TSN, so one that expires
             // unsent leaves no gap in the stream's sequence.
             let assign = first && !unordered;
@@ -741,13 +747,13 @@ impl Association {
             if assign {
                 o.stream_mut(stream).next_ssn = ssn.next();
             }
-            let done = o.queue.front_mut().is_none_or(|m| {
+            let done = o.head_mut(stream).is_none_or(|m| {
                 m.ssn = ssn;
                 m.sent += n;
                 m.sent == m.data.len()
             });
             if done {
-                o.queue.pop_front();
+                o.pop_head(stream);
             }
             self.unbuffer(stream, n);
             self.stats.data_chunks_sent += 1;
@@ -758,6 +764,9 @@ impl Association {
 
     /// Whether `stream` has queued data not yet cut into chunks.
     pub(super) fn has_queued(&self, stream: StreamId) -> bool {
-        self.out.queue.iter().any(|m| m.stream == stream)
+        self.out
+            .streams
+            .get(&stream)
+            .is_some_and(OutStream::has_queued)
     }
 }
