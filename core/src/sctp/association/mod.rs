@@ -20,6 +20,7 @@ use self::reconfig::Reconfig;
 use self::timer::{Timer, TimerTable};
 use super::wire::{Chunk, ErrorCause, Packet, Ppid, StreamId, Tsn, VerificationTag};
 
+mod arena;
 mod config;
 mod cookie;
 mod error;

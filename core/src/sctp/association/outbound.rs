@@ -5,8 +5,9 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 
+use super::arena::Arena;
 use super::scheduler::{Scheduler, StreamQueue};
 use super::timer::Timer;
 use super::{
@@ -19,8 +20,9 @@ use crate::sctp::wire::{
 /// Fragments smaller than this are not started at the tail of a packet; the rest of the
 /// message waits for the next packet (avoids needless tiny fragments).
 const MIN_FRAGMENT: usize = 64;
-/// The send arena's capacity: messages are copied into it and sliced out as `Bytes`; once
-/// every slice is dropped (acknowledged) the space is reused without allocating.
+/// The size of each send arena buffer: messages are copied into one and sliced out as
+/// `Bytes`; once every slice is dropped (acknowledged) the space is reused without
+/// allocating.
 const SEND_ARENA: usize = 256 * 1024;
 /// How many FORWARD-TSNs repeat an SSN skip that moves no TSN (nothing acknowledges
 /// those, so they are repeated instead).
@@ -171,7 +173,7 @@ pub(super) struct Outbound {
     /// Each entry: stream, SSN, the message's last TSN, sends left. An entry goes out once
     /// the FORWARD-TSN's new cumulative TSN covers that last TSN.
     skips: Vec<(StreamId, Ssn, Tsn, u8)>,
-    arena: BytesMut,
+    arena: Arena,
     mtu: usize,
     pub(super) max_streams: u16,
 }
@@ -201,7 +203,7 @@ impl Outbound {
             forward_tsn: false,
             forward_streams: Vec::with_capacity(MAX_FORWARD_STREAMS),
             skips: Vec::with_capacity(MAX_FORWARD_STREAMS),
-            arena: BytesMut::with_capacity(SEND_ARENA),
+            arena: Arena::new(SEND_ARENA, config.send_buffer_limit),
             mtu,
             max_streams: config.streams,
         }
@@ -213,11 +215,7 @@ impl Outbound {
 
     /// Copies `data` into the send arena (reused once earlier slices are dropped).
     pub(super) fn copy_in(&mut self, data: &[u8]) -> Bytes {
-        if self.arena.capacity() < data.len() {
-            self.arena.reserve(data.len().max(SEND_ARENA));
-        }
-        self.arena.extend_from_slice(data);
-        self.arena.split().freeze()
+        self.arena.copy(data).freeze()
     }
 
     /// Nothing queued and nothing outstanding.
@@ -229,6 +227,7 @@ impl Outbound {
     pub(super) fn clear(&mut self) {
         self.clear_queues();
         self.inflight.clear();
+        self.arena.trim();
         self.queued_bytes = 0;
         self.inflight_bytes = 0;
         self.flight = 0;
