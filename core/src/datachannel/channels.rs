@@ -1,6 +1,6 @@
 //! The data channel machine: an SCTP association plus DCEP and the channel table.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -8,6 +8,7 @@ use rand_core::CryptoRng;
 
 use super::wire::{DataChannelOpen, DcepMessage};
 use crate::sctp::association::ResetError;
+use crate::sctp::stream_map::StreamMap;
 use crate::sctp::wire::{Ppid, StreamId};
 use crate::sctp::{
     Association, CloseReason, Event, Reliability, SctpConfig, SctpStats, SendError, SendOptions,
@@ -228,7 +229,7 @@ pub struct ChannelInfo<'a> {
 pub struct DataChannels {
     assoc: Association,
     role: DtlsRole,
-    channels: HashMap<StreamId, Channel>,
+    channels: StreamMap<Channel>,
     events: VecDeque<ChannelEvent>,
     scratch: Vec<u8>,
     /// The peer's `a=max-message-size` (RFC 8841 section 6.1); `None` when unknown or 0
@@ -244,7 +245,7 @@ impl DataChannels {
         Self {
             assoc: Association::new(config, now, rng),
             role,
-            channels: HashMap::new(),
+            channels: StreamMap::default(),
             events: VecDeque::with_capacity(64),
             scratch: Vec::new(),
             remote_max_message_size: None,

@@ -84,6 +84,7 @@
 //! - Not yet wired to DTLS or the fuzz harness (`core/src/fuzz.rs`).
 
 pub mod association;
+pub(crate) mod stream_map;
 pub mod wire;
 
 pub use self::association::{

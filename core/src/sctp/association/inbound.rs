@@ -2,7 +2,7 @@
 //! sections 6.2 and 6.7), reassembly and ordered/unordered delivery (section 6.5 and 6.9),
 //! and FORWARD-TSN (RFC 3758 section 3.6).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::time::Instant;
 
 use bytes::BytesMut;
@@ -11,6 +11,7 @@ use smallvec::SmallVec;
 use super::arena::Arena;
 use super::timer::Timer;
 use super::{Association, Event, Message, SctpConfig};
+use crate::sctp::stream_map::StreamMap;
 use crate::sctp::wire::{
     DataChunk, DataFlags, ErrorCause, ForwardTsnChunk, PacketWriter, Ppid, Ssn, StreamId, Tsn,
 };
@@ -55,7 +56,7 @@ pub(super) struct Inbound {
     dups: SmallVec<[Tsn; MAX_DUPS]>,
     packets_unacked: u32,
     pub(super) ack_now: bool,
-    pub(super) streams: HashMap<StreamId, InStream>,
+    pub(super) streams: StreamMap<InStream>,
     /// User bytes held: fragments plus delivered messages not yet polled.
     pub(super) held: usize,
     /// The part of `held` in messages not yet polled.
@@ -74,7 +75,7 @@ impl Inbound {
             dups: SmallVec::new(),
             packets_unacked: 0,
             ack_now: false,
-            streams: HashMap::new(),
+            streams: StreamMap::default(),
             held: 0,
             undelivered: 0,
             window: config.receive_window as usize,

@@ -2,7 +2,7 @@
 //! retransmission, congestion control (RFC 9260 sections 6 and 7) and partial reliability
 //! (RFC 3758 section 3.5).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -13,6 +13,7 @@ use super::timer::Timer;
 use super::{
     Association, AssociationState, Event, Reliability, SctpConfig, SendError, SendOptions,
 };
+use crate::sctp::stream_map::StreamMap;
 use crate::sctp::wire::{
     DATA_HEADER_LEN, DataFlags, PacketWriter, Ppid, Ssn, StreamId, Tsn, padded_data_len,
 };
@@ -161,9 +162,13 @@ pub(super) struct Outbound {
     partial_bytes_acked: usize,
     fast_recovery_exit: Option<Tsn>,
     fast_pending: bool,
+    /// Some chunk may be marked for retransmission: set whenever one is marked, cleared
+    /// when a scan of the outstanding chunks finds none left (so a steady transfer does not
+    /// scan them for every packet).
+    retransmit_marked: bool,
     pub(super) peer_rwnd: usize,
     pub(super) rto: Rto,
-    pub(super) streams: HashMap<StreamId, OutStream>,
+    pub(super) streams: StreamMap<OutStream>,
     next_msg: u64,
     pub(super) forward_tsn: bool,
     forward_streams: Vec<(StreamId, Ssn)>,
@@ -196,9 +201,10 @@ impl Outbound {
             partial_bytes_acked: 0,
             fast_recovery_exit: None,
             fast_pending: false,
+            retransmit_marked: false,
             peer_rwnd: config.receive_window as usize,
             rto: Rto::new(config),
-            streams: HashMap::new(),
+            streams: StreamMap::default(),
             next_msg: 0,
             forward_tsn: false,
             forward_streams: Vec::with_capacity(MAX_FORWARD_STREAMS),
@@ -406,6 +412,7 @@ impl Association {
                     c.misses = c.misses.saturating_add(1);
                     if c.misses >= 3 {
                         c.state = ChunkState::Retransmit;
+                        o.retransmit_marked = true;
                         c.fast = true;
                         c.fast_done = true;
                         o.flight -= c.data.len();
@@ -484,6 +491,7 @@ impl Association {
         for c in o.inflight.iter_mut() {
             if c.state == ChunkState::InFlight {
                 c.state = ChunkState::Retransmit;
+                o.retransmit_marked = true;
             }
             c.fast = false;
         }
@@ -613,9 +621,12 @@ impl Association {
     /// window allow (RFC 9260 sections 6.1 and 7.2).
     pub(super) fn write_data(&mut self, now: Instant, w: &mut PacketWriter<'_>) {
         let mut wrote = false;
-        // Retransmissions first.
+        // Retransmissions first. The scan ends early only at a chunk it could not send.
         let mut i = 0;
-        while let Some(c) = self.out.inflight.get(i) {
+        let mut blocked = false;
+        while self.out.retransmit_marked
+            && let Some(c) = self.out.inflight.get(i)
+        {
             if c.state != ChunkState::Retransmit {
                 i += 1;
                 continue;
@@ -628,15 +639,12 @@ impl Association {
                 continue;
             }
             let bypass = c.fast && self.out.fast_pending;
-            if !bypass && self.out.flight >= self.out.cwnd {
-                break;
-            }
-            if padded_data_len(c.data.len()) > w.remaining() {
-                break;
-            }
-            if w.push_data(c.flags, c.tsn, c.stream, c.ssn, c.ppid, &c.data)
-                .is_err()
+            if (!bypass && self.out.flight >= self.out.cwnd)
+                || padded_data_len(c.data.len()) > w.remaining()
+                || w.push_data(c.flags, c.tsn, c.stream, c.ssn, c.ppid, &c.data)
+                    .is_err()
             {
+                blocked = true;
                 break;
             }
             let o = &mut self.out;
@@ -650,6 +658,9 @@ impl Association {
             self.stats.retransmissions += 1;
             wrote = true;
             i += 1;
+        }
+        if !blocked {
+            self.out.retransmit_marked = false;
         }
         if wrote {
             self.out.fast_pending = false;
