@@ -542,6 +542,17 @@ impl DataChannels {
                     }
                     self.maybe_closed(now, id);
                 }
+                Event::OutgoingStreamResetRefused(id) => {
+                    // The peer will not reset its side for our close: there is nothing
+                    // left to wait for, so the channel ends here.
+                    if self
+                        .channels
+                        .get(&id)
+                        .is_some_and(|c| c.state == ChannelState::Closing)
+                    {
+                        self.finish_close(now, id);
+                    }
+                }
                 Event::OutgoingStreamReset(id) => {
                     if let Some(c) = self.channels.get_mut(&id) {
                         c.outgoing_reset = true;

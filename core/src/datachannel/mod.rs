@@ -24,8 +24,10 @@
 //!
 //! # Not yet
 //!
-//! - A stream reset the peer answers "denied" leaves the channel closing (browsers perform
-//!   them); the association answers the peer's Incoming SSN Reset Requests "denied".
+//! - A close the peer refuses to perform (RFC 6525 "denied" and the errors) ends the channel
+//!   on our side only, without a retry; browsers perform them. The association answers
+//!   the peer's Incoming SSN Reset Requests "denied" (RFC 8831 closes with outgoing resets
+//!   only).
 
 mod channels;
 pub mod wire;

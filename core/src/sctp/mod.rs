@@ -44,7 +44,8 @@
 //!     queued, weighted by [`Association::set_stream_priority`] (RFC 8831 section 6.4:
 //!     128, 256, 512, 1024); equal priorities take turns.
 //!   - Stream reset (RFC 6525): Outgoing SSN Reset Requests and responses, deferred until
-//!     the peer's last TSN has arrived; this is how data channels close.
+//!     the peer's last TSN has arrived; this is how data channels close. A refusal is
+//!     reported as [`Event::OutgoingStreamResetRefused`].
 //!   - HEARTBEAT every 30 s (RTT sample, error counting), ABORT (both ways, T bit), the
 //!     SHUTDOWN sequence (section 9.2), ERROR chunks for unrecognised chunk types, stale
 //!     cookies, invalid streams.

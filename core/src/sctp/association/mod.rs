@@ -120,6 +120,10 @@ pub enum Event {
     IncomingStreamReset(StreamId),
     /// Our outgoing side of this stream was reset at our request.
     OutgoingStreamReset(StreamId),
+    /// The peer refused to reset our outgoing side of this stream (an RFC 6525 result
+    /// other than "performed" or "in progress"): the stream stays as it was, its SSNs
+    /// running on, and sends are allowed again.
+    OutgoingStreamResetRefused(StreamId),
     /// The association closed.
     Closed(CloseReason),
 }
