@@ -2,7 +2,7 @@
 //! in-memory link, counted by the global allocator. The send and receive arenas are pools
 //! of 256 KiB buffers that are taken back once every slice of them is dropped, so after the
 //! warm-up (windows open, the pools and queues reach their working size) a transfer
-//! allocates nothing at all.
+//! allocates nothing at all. Once idle for a heartbeat interval the buffers are freed.
 //!
 //! This binary holds one test only, so no other test allocates while it measures.
 
@@ -92,4 +92,18 @@ fn sctp_alloc_steady_state_zero_per_message() {
             "{size}-byte messages"
         );
     }
+
+    // Idle: within a heartbeat interval the arena buffers the bursts left behind are freed.
+    let heap = || {
+        let s = GLOBAL.stats();
+        s.bytes_allocated.saturating_sub(s.bytes_deallocated)
+    };
+    let busy = heap();
+    p.run_until(Duration::from_secs(35), |_| false);
+    let idle = heap();
+    println!("heap after the transfers {busy} B, after 35 s idle {idle} B");
+    assert!(
+        busy.saturating_sub(idle) >= 1024 * 1024,
+        "idle arenas freed: {busy} -> {idle}"
+    );
 }

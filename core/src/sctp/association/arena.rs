@@ -64,6 +64,21 @@ impl Arena {
     pub(super) fn trim(&mut self) {
         self.retired.clear();
     }
+
+    /// Frees the retired buffers nothing points into any more, so that a burst does not
+    /// keep its memory for good; a later burst allocates them again.
+    pub(super) fn release_idle(&mut self) {
+        let chunk = self.chunk;
+        // A retired buffer has less than `chunk` bytes to spare, so reclaiming `chunk`
+        // succeeds exactly when it is no longer shared.
+        self.retired.retain_mut(|b| !b.try_reclaim(chunk));
+    }
+
+    /// Buffers held (the current one and the retired ones).
+    #[cfg(test)]
+    pub(super) fn buffers(&self) -> usize {
+        1 + self.retired.len()
+    }
 }
 
 #[cfg(test)]
@@ -86,6 +101,19 @@ mod tests {
             assert!(b.iter().all(|&x| usize::from(x) == 58 + k));
         }
         assert!(arena.retired.len() <= arena.max_retired);
+    }
+
+    #[test]
+    fn release_idle_frees_only_unshared_buffers() {
+        let mut arena = Arena::new(1024, 8192);
+        let kept = arena.copy(&[1; 1000]);
+        let dropped: Vec<BytesMut> = (0..4).map(|_| arena.copy(&[2; 1000])).collect();
+        assert_eq!(arena.buffers(), 5);
+        drop(dropped);
+        arena.release_idle();
+        // The buffer under `kept` and the current one stay.
+        assert_eq!(arena.buffers(), 2);
+        assert_eq!(&kept[..], &[1; 1000][..]);
     }
 
     #[test]

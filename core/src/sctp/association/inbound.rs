@@ -111,6 +111,11 @@ impl Inbound {
         self.arena.copy(payload)
     }
 
+    /// Frees arena buffers no held fragment or undelivered message uses any more.
+    pub(super) fn release_idle_buffers(&mut self) {
+        self.arena.release_idle();
+    }
+
     /// Marks `tsn` (after `cum`) received and advances the cumulative TSN.
     fn mark(&mut self, offset: usize) {
         while self.ooo.len() <= offset {

@@ -708,6 +708,9 @@ impl Association {
         if self.state != AssociationState::Established {
             return;
         }
+        // Once per heartbeat interval, memory a past burst left in the arenas goes back.
+        self.out.release_idle_buffers();
+        self.inb.release_idle_buffers();
         if self.ctl.heartbeat_outstanding && !self.count_error() {
             return;
         }

@@ -224,6 +224,11 @@ impl Outbound {
         self.arena.copy(data).freeze()
     }
 
+    /// Frees arena buffers no queued or outstanding message uses any more.
+    pub(super) fn release_idle_buffers(&mut self) {
+        self.arena.release_idle();
+    }
+
     /// Nothing queued and nothing outstanding.
     pub(super) fn is_idle(&self) -> bool {
         self.sched.is_empty() && self.inflight.is_empty()
