@@ -11,6 +11,7 @@ use sansrtc_tests::sctp::Pair;
 
 mod cc;
 mod datachannel;
+mod dc_close;
 mod handshake;
 mod loss;
 mod priority;
