@@ -68,11 +68,13 @@
 //! - The arenas are pools of 256 KiB buffers: a full buffer is retired, and a retired one
 //!   whose slices have all been dropped is taken back without allocating, so a steady
 //!   transfer allocates nothing once the pools hold what is in flight (bounded by the send
-//!   buffer limit and by the receive window plus one message; buffers no longer used are
-//!   freed at each heartbeat interval and all of them on close). A
-//!   message's first fragment starts where 32 KiB fit behind it, so fragments that arrive in
-//!   order join without a copy. Zero allocations per message after warm-up, asserted by
+//!   buffer limit and by the receive window plus one message). Buffers no longer used are
+//!   freed at each heartbeat interval, all of them on close. A message's first fragment
+//!   starts where 32 KiB fit behind it, so fragments that arrive in order join without a
+//!   copy. Zero allocations per message after warm-up, asserted by
 //!   `tests/tests/sctp_alloc.rs` and, over DTLS, `tests/tests/dcdtls_alloc.rs`.
+//! - The scan of outstanding chunks for retransmissions runs only once one is marked, and
+//!   per-stream state is found through a multiplicative hash of the stream id.
 //!
 //! # Not yet
 //!
