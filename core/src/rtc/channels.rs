@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 
-use crate::datachannel::{ChannelConfig, ChannelEvent, ChannelSendError, DataChannels};
+use crate::datachannel::{ChannelConfig, ChannelEvent, DataChannels};
 use crate::rtc::error::{ChannelError, SendError};
 use crate::rtc::event::{ChannelId, Event, PeerState};
 use crate::rtc::peer::Rtc;
@@ -136,14 +136,6 @@ impl Rtc {
             return Err(SendError::UnknownChannel);
         }
         let stream = self.channels.stream(id).ok_or(SendError::NotOpen)?;
-        if let Some(max) = self.transport.remote_max_message_size()
-            && data.len() as u64 > max
-        {
-            return Err(SendError::Channel(ChannelSendError::TooLarge {
-                size: data.len(),
-                max: usize::try_from(max).unwrap_or(usize::MAX),
-            }));
-        }
         let sctp = self.transport.sctp_mut().ok_or(SendError::NotOpen)?;
         sctp.send(now, stream, data, binary)?;
         Ok(())

@@ -38,7 +38,7 @@ pub(crate) struct Transport {
     close_reason: Option<dtls::CloseReason>,
     /// The fingerprint DTLS checks the peer's certificate against.
     remote_fingerprint: Option<Fingerprint>,
-    /// The peer's `a=max-message-size`, when it limits message sizes.
+    /// The peer's `a=max-message-size`, once signalled.
     remote_max_message_size: Option<u64>,
     /// One SCTP packet on its way into a DTLS record.
     packet: Vec<u8>,
@@ -89,13 +89,13 @@ impl Transport {
             .is_none_or(|ours| ours == fp)
     }
 
-    /// The peer's `a=max-message-size` (RFC 8841 section 6.1: 0 means any size).
+    /// The peer's `a=max-message-size` (RFC 8841 section 6.1: 0 means any size), applied
+    /// to the channels now or when they start.
     pub(crate) fn set_remote_max_message_size(&mut self, max: u64) {
-        self.remote_max_message_size = (max > 0).then_some(max);
-    }
-
-    pub(crate) fn remote_max_message_size(&self) -> Option<u64> {
-        self.remote_max_message_size
+        self.remote_max_message_size = Some(max);
+        if let Some(sctp) = &mut self.sctp {
+            sctp.set_remote_max_message_size(max);
+        }
     }
 
     pub(crate) fn dtls_state(&self) -> DtlsState {
@@ -225,6 +225,9 @@ impl Rtc {
         if data && t.sctp.is_none() {
             let role = t.role.unwrap_or(role);
             let mut sctp = DataChannels::new(self.config.sctp.clone(), role, now, &mut *self.rng);
+            if let Some(max) = t.remote_max_message_size {
+                sctp.set_remote_max_message_size(max);
+            }
             if t.connected {
                 sctp.connect(now);
             }

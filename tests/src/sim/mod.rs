@@ -68,7 +68,7 @@
 //! assert_eq!((reply.source, reply.destination), (stun, local));
 //! assert_eq!(sim.elapsed(), Duration::from_millis(80)); // four link crossings
 //! let mapping = sim.nat_mappings(nat_a).next().unwrap();
-//! assert_eq!(mapping.external, "198.51.100.1:49152".parse().unwrap());
+//! assert_eq!(mapping.external, "198.51.100.1:49152".parse::<SocketAddr>().unwrap());
 //! # let _ = (server, b, nat_b);
 //! ```
 
