@@ -50,10 +50,12 @@ use std::time::{Duration, Instant};
 
 use crate::sim::Peer;
 
+pub mod sansrtc;
 pub mod scenario;
 pub mod str0m;
 pub mod webrtc_rs;
 
+pub use self::sansrtc::SansrtcPeer;
 pub use self::scenario::{ANSWERER_ID, OFFERER_ID, Scenario, SetupFigures, check_frames};
 pub use self::str0m::Str0mPeer;
 pub use self::webrtc_rs::RtcPeer;

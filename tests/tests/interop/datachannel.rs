@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use sansrtc_tests::interop::{InteropPeer, RtcPeer, Scenario, Str0mPeer};
+use sansrtc_tests::interop::{InteropPeer, RtcPeer, SansrtcPeer, Scenario, Str0mPeer};
 use sansrtc_tests::sim::{LinkConfig, LinkDirection, seed_from_env};
 
 /// Originals each side sends (each is echoed back).
@@ -131,4 +131,43 @@ fn interop_handshake_loss_sweep() {
     sweep::<RtcPeer, Str0mPeer>();
     sweep::<RtcPeer, RtcPeer>();
     assert_eq!(sweep::<Str0mPeer, Str0mPeer>(), 0, "str0m against itself");
+}
+
+// Our peer against each stack, each side as offerer and as answerer.
+
+#[test]
+fn interop_str0m_sansrtc_offers_datachannel_echo() {
+    echo::<SansrtcPeer, Str0mPeer>(7110, 0.0);
+}
+
+#[test]
+fn interop_str0m_sansrtc_answers_datachannel_echo() {
+    echo::<Str0mPeer, SansrtcPeer>(7111, 0.0);
+}
+
+#[test]
+fn interop_str0m_sansrtc_datachannel_echo_loss() {
+    echo::<SansrtcPeer, Str0mPeer>(7112, 0.05);
+    echo::<Str0mPeer, SansrtcPeer>(7113, 0.05);
+}
+
+#[test]
+fn interop_rtc_sansrtc_offers_datachannel_echo() {
+    echo::<SansrtcPeer, RtcPeer>(7120, 0.0);
+}
+
+#[test]
+fn interop_rtc_sansrtc_answers_datachannel_echo() {
+    echo::<RtcPeer, SansrtcPeer>(7121, 0.0);
+}
+
+#[test]
+fn interop_rtc_sansrtc_datachannel_echo_loss() {
+    echo::<SansrtcPeer, RtcPeer>(7122, 0.05);
+    echo::<RtcPeer, SansrtcPeer>(7123, 0.05);
+}
+
+#[test]
+fn interop_sansrtc_sansrtc_datachannel_echo() {
+    echo::<SansrtcPeer, SansrtcPeer>(7130, 0.0);
 }

@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use sansrtc_tests::interop::{InteropPeer, RtcPeer, Scenario, Str0mPeer, check_frames};
+use sansrtc_tests::interop::{
+    InteropPeer, RtcPeer, SansrtcPeer, Scenario, Str0mPeer, check_frames,
+};
 use sansrtc_tests::sim::{LinkConfig, LinkDirection, seed_from_env};
 
 /// Audio frames each side sends (20 ms apart: 4 s); video frames follow at 30 fps.
@@ -115,4 +117,38 @@ fn interop_str0m_str0m_media_frames() {
 #[test]
 fn interop_rtc_rtc_media_frames() {
     all_frames::<RtcPeer, RtcPeer>(7205);
+}
+
+// Our peer against each stack, each side as offerer and as answerer.
+
+#[test]
+fn interop_str0m_sansrtc_offers_media_frames() {
+    all_frames::<SansrtcPeer, Str0mPeer>(7210);
+}
+
+#[test]
+fn interop_str0m_sansrtc_answers_media_frames() {
+    all_frames::<Str0mPeer, SansrtcPeer>(7211);
+}
+
+#[test]
+fn interop_str0m_sansrtc_media_frames_loss() {
+    most_frames::<SansrtcPeer, Str0mPeer>(7212);
+    most_frames::<Str0mPeer, SansrtcPeer>(7213);
+}
+
+#[test]
+fn interop_rtc_sansrtc_offers_media_frames() {
+    all_frames::<SansrtcPeer, RtcPeer>(7220);
+}
+
+#[test]
+fn interop_rtc_sansrtc_answers_media_frames() {
+    all_frames::<RtcPeer, SansrtcPeer>(7221);
+}
+
+#[test]
+fn interop_rtc_sansrtc_media_frames_loss() {
+    most_frames::<SansrtcPeer, RtcPeer>(7222);
+    most_frames::<RtcPeer, SansrtcPeer>(7223);
 }

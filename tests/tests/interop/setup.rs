@@ -8,7 +8,9 @@
 
 use std::time::Duration;
 
-use sansrtc_tests::interop::{InteropPeer, RtcPeer, Scenario, SetupFigures, Str0mPeer, message};
+use sansrtc_tests::interop::{
+    InteropPeer, RtcPeer, SansrtcPeer, Scenario, SetupFigures, Str0mPeer, message,
+};
 use sansrtc_tests::sim::{LinkConfig, seed_from_env};
 
 /// One way, host to host.
@@ -95,4 +97,21 @@ fn interop_str0m_rtc_setup_figures() {
 #[test]
 fn interop_rtc_str0m_setup_figures() {
     setup::<RtcPeer, Str0mPeer>(7303);
+}
+
+#[test]
+fn interop_sansrtc_sansrtc_setup_figures() {
+    setup::<SansrtcPeer, SansrtcPeer>(7330);
+}
+
+#[test]
+fn interop_str0m_sansrtc_setup_figures() {
+    setup::<SansrtcPeer, Str0mPeer>(7331);
+    setup::<Str0mPeer, SansrtcPeer>(7332);
+}
+
+#[test]
+fn interop_rtc_sansrtc_setup_figures() {
+    setup::<SansrtcPeer, RtcPeer>(7333);
+    setup::<RtcPeer, SansrtcPeer>(7334);
 }
