@@ -1,0 +1,65 @@
+//! Headless Chromium against the browser echo example (`driver-tokio/examples/echo`), each test
+//! inside its own loopback-only network namespace: see `sansrtc_tests::browser` for how.
+//!
+//! Needs root (or unprivileged user namespaces), and Debian's chromium, chromium-driver,
+//! iproute2 and util-linux; a missing one fails the test with the package to install.
+//! `cargo test -p sansrtc-tests --test browser -- --nocapture` shows the page's log and timings.
+
+use std::time::Duration;
+
+use sansrtc_tests::browser::{isolated, open_page};
+
+/// The harness itself: the namespace, chromedriver, headless Chromium with its fake camera and
+/// microphone, ICE gathering on loopback, and the echo server's page and `/offer` errors. Passes
+/// whether or not the echo server's peer connection answers offers yet.
+#[test]
+fn browser_chromium_harness() {
+    let timeout = Duration::from_secs(60);
+    isolated("browser_chromium_harness", timeout, || {
+        let page = open_page("mode=harness", timeout);
+        page.assert_pass();
+        let devices = page.log.lines().find(|l| l.contains("] getUserMedia: "));
+        assert!(
+            devices.is_some_and(|l| l.contains("audio \"") && l.contains("video \"")),
+            "no fake camera and microphone:\n{}",
+            page.log
+        );
+        // Loopback is all there is in the namespace, and Chromium gathers it.
+        assert!(
+            page.log.contains(" 127.0.0.1:"),
+            "no ICE candidate on 127.0.0.1:\n{}",
+            page.log
+        );
+    });
+}
+
+/// 1000 messages from 1 byte to 64 KiB, half text and half binary, on a reliable ordered channel,
+/// an unordered one and a max-retransmits-0 one at once, all echoed byte-exact.
+#[test]
+#[ignore = "needs the Rtc echo server (lead wires it)"]
+fn browser_chromium_datachannel() {
+    let timeout = Duration::from_secs(180);
+    isolated("browser_chromium_datachannel", timeout, || {
+        open_page("dc=reliable,unordered,rexmit0&count=1000", timeout).assert_pass();
+    });
+}
+
+/// Chromium's fake camera as VP8 and its fake microphone as Opus come back and are decoded.
+#[test]
+#[ignore = "needs the Rtc echo server (lead wires it)"]
+fn browser_chromium_media_vp8() {
+    let timeout = Duration::from_secs(60);
+    isolated("browser_chromium_media_vp8", timeout, || {
+        open_page("dc=none&media=vp8", timeout).assert_pass();
+    });
+}
+
+/// Chromium's fake camera as H.264 and its fake microphone as Opus come back and are decoded.
+#[test]
+#[ignore = "needs the Rtc echo server (lead wires it)"]
+fn browser_chromium_media_h264() {
+    let timeout = Duration::from_secs(60);
+    isolated("browser_chromium_media_h264", timeout, || {
+        open_page("dc=none&media=h264", timeout).assert_pass();
+    });
+}
