@@ -63,3 +63,31 @@ fn browser_chromium_media_h264() {
         open_page("dc=none&media=h264", timeout).assert_pass();
     });
 }
+
+/// The page itself against Chromium's own WebRTC (`mode=local`: a second peer connection in the
+/// page echoes instead of the server): data channels as in `browser_chromium_datachannel` and
+/// VP8 media, so a failure of the tests above points at the server, not at the page.
+#[test]
+fn browser_chromium_page_selftest() {
+    let timeout = Duration::from_secs(120);
+    isolated("browser_chromium_page_selftest", timeout, || {
+        open_page(
+            "mode=local&dc=reliable,unordered,rexmit0&count=1000&media=vp8",
+            timeout,
+        )
+        .assert_pass();
+    });
+}
+
+/// Any page query, for trying things by hand:
+/// `SANSRTC_BROWSER_QUERY='dc=reliable&count=10&media=h264' cargo test -p sansrtc-tests
+/// --test browser -- --ignored browser_chromium_custom_query --nocapture`.
+#[test]
+#[ignore = "by hand: set SANSRTC_BROWSER_QUERY"]
+fn browser_chromium_custom_query() {
+    let query = std::env::var("SANSRTC_BROWSER_QUERY").unwrap_or_else(|_| "mode=harness".into());
+    let timeout = Duration::from_secs(180);
+    isolated("browser_chromium_custom_query", timeout, || {
+        open_page(&query, timeout).assert_pass();
+    });
+}
