@@ -6,17 +6,18 @@
 //!
 //! A test calls [`isolated`] with its own name and a body. The first (outer) run:
 //!
-//! 1. checks that `unshare`, `ip`, `chromium` and `chromedriver` are installed, and panics naming
+//! 1. checks that `setpriv`, `unshare`, `ip`, `chromium` and `chromedriver` are installed, and panics naming
 //!    the Debian package when one is missing (never a silent skip);
 //! 2. builds the echo example with `cargo build --workspace --example echo` (the `cargo` running
 //!    the tests, found through `$CARGO`, with the same target directory, `--locked`, and
 //!    `--release` when the tests are optimised) and takes the binary's path from cargo's JSON
 //!    messages, so the binary is never stale; `SANSRTC_ECHO_BIN=/path` skips the build;
 //! 3. re-executes its own test binary, filtered to that one test, under
-//!    `unshare --net --pid --mount-proc --kill-child`, which brings `lo` up first. The body runs
-//!    there (the inner run). The new PID namespace is the backstop against stray processes:
-//!    when the inner run ends, or the outer one kills it, the kernel kills every process left in
-//!    it (Chromium's helpers included);
+//!    `setpriv --pdeathsig KILL unshare --net --pid --mount-proc --kill-child`, which brings `lo`
+//!    up first. The body runs there (the inner run). The new PID namespace is the backstop
+//!    against stray processes: when the inner run ends, or the outer one kills it or dies (even
+//!    by SIGKILL, through the parent-death signal), the kernel kills every process left in it,
+//!    Chromium's helpers included;
 //! 4. prints the inner run's output, indented, and fails unless that test passed in it.
 //!
 //! In the inner run, [`open_page`] starts the echo server on `127.0.0.1:8080`, chromedriver on
@@ -93,6 +94,7 @@ pub fn isolated(test: &str, timeout: Duration, body: impl FnOnce()) {
     static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
 
+    let setpriv = require_tool("setpriv", "util-linux");
     let unshare = require_tool("unshare", "util-linux");
     require_tool("ip", "iproute2");
     chromium();
@@ -103,7 +105,10 @@ pub fn isolated(test: &str, timeout: Duration, body: impl FnOnce()) {
     let exe = env::current_exe().expect("the test binary's own path");
     let log_path = dir.path.join("inner.log");
     let log = File::create(&log_path).expect("create the inner run's log");
-    let mut command = Command::new(unshare);
+    // setpriv --pdeathsig: unshare dies with this thread even if this process is SIGKILLed
+    // (no Drop runs then), and --kill-child takes the whole namespace with it.
+    let mut command = Command::new(setpriv);
+    command.args(["--pdeathsig", "KILL"]).arg(unshare);
     if !is_root() {
         command.arg("--map-root-user");
     }
@@ -134,9 +139,15 @@ pub fn isolated(test: &str, timeout: Duration, body: impl FnOnce()) {
     // `--exact` leaves only this test, so "1 passed" means it ran and passed (its own name and
     // "ok" need not share a line, since --nocapture interleaves the body's output).
     let passed = output.contains("test result: ok. 1 passed;");
+    // The inner panic's message (its first line after "panicked at"), to name the failure here.
+    let reason = output
+        .lines()
+        .skip_while(|l| !l.contains("panicked at"))
+        .nth(1)
+        .unwrap_or("no panic message");
     assert!(
         status.is_some_and(|s| s.success()) && passed,
-        "{test}: failed inside the namespace ({status:?}); its output is above"
+        "{test}: failed inside the namespace ({status:?}): {reason}\n(its whole output is above)"
     );
 }
 
@@ -440,6 +451,7 @@ impl ScratchDir {
     fn new() -> Self {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         // /tmp rather than $TMPDIR: Chromium's socket path must stay under 108 bytes.
+        remove_stale_scratch_dirs();
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let path = PathBuf::from(format!("/tmp/srtc-{}-{n}", std::process::id()));
         let _ = fs::remove_dir_all(&path);
@@ -451,5 +463,25 @@ impl ScratchDir {
 impl Drop for ScratchDir {
     fn drop(&mut self) {
         let _ = fs::remove_dir_all(&self.path);
+    }
+}
+
+/// Removes the scratch directories of test processes that died without cleaning up (killed).
+fn remove_stale_scratch_dirs() {
+    let Ok(entries) = fs::read_dir("/tmp") else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("srtc-"))
+            .and_then(|rest| rest.split('-').next())
+        else {
+            continue;
+        };
+        if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
+            let _ = fs::remove_dir_all(entry.path());
+        }
     }
 }
