@@ -24,6 +24,11 @@ fn browser_chromium_harness() {
             "no fake camera and microphone:\n{}",
             page.log
         );
+        assert!(
+            page.server_exit.is_some_and(|s| s.success()),
+            "the echo server did not exit cleanly on SIGTERM: {:?}",
+            page.server_exit
+        );
         // Loopback is all there is in the namespace, and Chromium gathers it.
         assert!(
             page.log.contains(" 127.0.0.1:"),

@@ -33,7 +33,7 @@ use std::ffi::OsString;
 use std::fs::{self, File};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -164,6 +164,9 @@ pub struct Page {
     pub elapsed: Duration,
     /// The title did not reach `PASS` or `FAIL` in time.
     pub timed_out: bool,
+    /// How the echo server exited after SIGTERM, or `None` if it had not within 5 s (it was
+    /// killed then).
+    pub server_exit: Option<ExitStatus>,
 }
 
 impl Page {
@@ -265,18 +268,23 @@ pub fn open_page(query: &str, timeout: Duration) -> Page {
         .map(|v| v.as_str().unwrap_or_default().to_owned())
         .unwrap_or_else(|e| format!("(reading #log failed: {e})"));
 
-    // Close the browser, then stop chromedriver and the server, before reading the server's log.
+    // Close the browser, stop chromedriver, then ask the server to exit as a user would.
     drop(session);
     drop(driver);
+    let server_exit = echo.terminate(Duration::from_secs(5));
     drop(echo);
     let server_log = fs::read_to_string(&server_log_path).unwrap_or_default();
-    println!("browser: title {title:?} after {elapsed:?}\n--- page log:\n{log}");
+    println!(
+        "browser: title {title:?} after {elapsed:?}\n--- page log:\n{log}\n\
+         --- echo server (exit after SIGTERM: {server_exit:?}):\n{server_log}"
+    );
     Page {
         title,
         log,
         server_log,
         elapsed,
         timed_out,
+        server_exit,
     }
 }
 
@@ -416,13 +424,35 @@ impl ChildGuard {
     }
 
     /// The exit status, if the process has exited.
-    fn try_wait(&mut self) -> Option<std::process::ExitStatus> {
+    fn try_wait(&mut self) -> Option<ExitStatus> {
         self.child.try_wait().ok().flatten()
+    }
+
+    /// Sends SIGTERM (with `kill`, as std has no signals) and waits up to `grace` for the exit.
+    fn terminate(&mut self, grace: Duration) -> Option<ExitStatus> {
+        if let Some(status) = self.try_wait() {
+            return Some(status);
+        }
+        let kill = require_tool("kill", "procps");
+        let sent = Command::new(kill)
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        if !sent.is_ok_and(|s| s.success()) {
+            return None;
+        }
+        let deadline = Instant::now() + grace;
+        while Instant::now() < deadline {
+            if let Some(status) = self.try_wait() {
+                return Some(status);
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+        None
     }
 
     /// Waits for the process to exit until `deadline`; returns its status and whether the
     /// deadline passed first (the process is killed then).
-    fn wait_until(mut self, deadline: Instant) -> (Option<std::process::ExitStatus>, bool) {
+    fn wait_until(mut self, deadline: Instant) -> (Option<ExitStatus>, bool) {
         while Instant::now() < deadline {
             if let Some(status) = self.try_wait() {
                 return (Some(status), false);
