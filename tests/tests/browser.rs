@@ -71,13 +71,15 @@ fn browser_chromium_media_h264() {
 
 /// The page itself against Chromium's own WebRTC (`mode=local`: a second peer connection in the
 /// page echoes instead of the server): data channels as in `browser_chromium_datachannel` and
-/// VP8 media, so a failure of the tests above points at the server, not at the page.
+/// VP8 media, so a failure of the tests above points at the server, not at the page. The
+/// max-retransmits-0 channel may lose a few messages here (`maxloss=20`, reported in the log):
+/// two Chromiums in one busy process on two cores are not what that channel's test is about.
 #[test]
 fn browser_chromium_page_selftest() {
     let timeout = Duration::from_secs(120);
     isolated("browser_chromium_page_selftest", timeout, || {
         open_page(
-            "mode=local&dc=reliable,unordered,rexmit0&count=1000&media=vp8",
+            "mode=local&dc=reliable,unordered,rexmit0&count=1000&maxloss=20&media=vp8",
             timeout,
         )
         .assert_pass();
