@@ -6,10 +6,23 @@
 //! random source and spawns no threads; drivers (`sansrtc-tokio`, `sansrtc-mio`,
 //! `sansrtc-smol`) bind it to real sockets and timers.
 //!
+//! # The paved path
+//!
+//! - [`Rtc`]: one peer connection (ICE, DTLS, SRTP/RTP media, SCTP data channels over one
+//!   bundled transport), negotiated by SDP offer/answer ([`Rtc::create_offer`],
+//!   [`Rtc::accept_offer`], [`Rtc::accept_answer`]) or by the direct API for peers that skip
+//!   SDP ([`Rtc::direct_parameters`], [`Rtc::direct_connect`]).
+//! - [`Endpoint`]: many `Rtc`s behind one socket, each datagram routed to its peer.
+//! - [`driver`]: what the runtime drivers share; `sansrtc-tokio`, `sansrtc-mio` and
+//!   `sansrtc-smol` run an `Rtc` or an `Endpoint` on a real socket.
+//!
+//! Underneath, each protocol is a module with its own machine: [`ice`], [`stun`], [`dtls`],
+//! [`srtp`], [`rtp`], [`sctp`], [`datachannel`], and [`sdp`] for descriptions.
+//!
 //! # The drain rule
 //!
-//! Every machine in this crate — [`ice::Agent`], [`stun::Responder`], and the machines that
-//! follow — speaks the same vocabulary:
+//! Every machine in this crate — [`Rtc`], [`Endpoint`], [`ice::Agent`], and the machines
+//! under them — speaks the same vocabulary:
 //!
 //! - `handle_<pdu>(now, ..)` feeds network input; bad input is counted, never returned;
 //! - `handle_timeout(now)` fires timers; early or repeated calls do nothing;
@@ -22,53 +35,63 @@
 //! return `None`, then read `poll_timeout` and sleep until that instant or the next datagram.
 //! Polling more than needed is always correct.
 //!
-//! One complete loop, an ICE agent on a blocking `std` socket. The driver owns the clock and
-//! the entropy; here they come in as `clock` and `rng` (a driver passes the system clock and an
-//! OS-seeded RNG, a simulation passes virtual time and a seeded one):
+//! One complete loop, a peer connection on a blocking `std` socket that echoes every
+//! data-channel message. The driver owns the clock and the entropy; here they come in as
+//! `clock` and `rng` (a driver passes the system clock and an OS-seeded RNG, a simulation
+//! passes virtual time and a seeded one), and the peer's parameters come from `signal`:
 //!
 //! ```no_run
 //! use std::io::ErrorKind;
 //! use std::net::UdpSocket;
+//! use std::sync::Arc;
 //! use std::time::{Duration, Instant};
 //!
 //! use rand_core::CryptoRng;
-//! use sansrtc::ice::{Agent, Credentials, IceConfig, IceEvent, Role};
+//! use sansrtc::dtls::Certificate;
 //! use sansrtc::net::Receive;
+//! use sansrtc::rtc::DirectParameters;
+//! use sansrtc::{Event, Rtc, RtcConfig};
 //!
-//! fn run(clock: impl Fn() -> Instant, rng: &mut dyn CryptoRng) -> std::io::Result<()> {
+//! fn run(
+//!     clock: impl Fn() -> Instant,
+//!     rng: Box<dyn CryptoRng + Send>,
+//!     signal: impl Fn(DirectParameters) -> DirectParameters,
+//! ) -> std::io::Result<()> {
 //!     let socket = UdpSocket::bind("127.0.0.1:5000")?;
 //!     let local = socket.local_addr()?;
+//!     let cert = Arc::new(Certificate::generate().expect("a certificate"));
 //!     let start = clock();
-//!     let mut agent = Agent::new(IceConfig::default(), Role::Controlling, start, rng);
-//!     agent.add_host_address(start, local).expect("a usable address");
-//!     // Signal `agent.local_credentials()` and the local candidates to the peer, and set its
-//!     // credentials and candidates here (`add_remote_candidate`) as they arrive.
-//!     let theirs = Credentials::new("peer", "the-peers-password-22+chars");
-//!     agent.set_remote_credentials(start, theirs);
+//!     let mut rtc = Rtc::new(RtcConfig::new(cert), start, rng);
+//!     rtc.add_host_address(start, local).expect("a usable address");
+//!     // Hand our parameters to the peer, take theirs; the other side passes `true`.
+//!     let theirs = signal(rtc.direct_parameters());
+//!     rtc.direct_connect(start, theirs, false).expect("valid parameters");
 //!
-//!     let (mut rx_buf, mut tx_buf) = (vec![0; 2048], vec![0; 2048]);
+//!     let mut rx_buf = vec![0; 2048];
+//!     let mut tx_buf = vec![0; rtc.max_datagram_size()];
 //!     loop {
 //!         let now = clock();
 //!         // Drain transmits, then events, until both are empty.
-//!         while let Some(t) = agent.poll_transmit(now, &mut tx_buf) {
+//!         while let Some(t) = rtc.poll_transmit(now, &mut tx_buf) {
 //!             socket.send_to(&tx_buf[..t.len], t.destination)?;
 //!         }
-//!         while let Some(event) = agent.poll_event() {
-//!             if let IceEvent::StateChanged(state) = event {
-//!                 println!("ice: {state:?}");
+//!         while let Some(event) = rtc.poll_event() {
+//!             if let Event::ChannelMessage { id, data, binary } = event {
+//!                 // A command: its output goes out on the next turn of the loop.
+//!                 let _ = rtc.send(now, id, &data, binary);
 //!             }
 //!         }
 //!         // Sleep until the deadline or the next datagram, whichever comes first.
-//!         let wait = agent.poll_timeout().map(|t| t.saturating_duration_since(now));
+//!         let wait = rtc.poll_timeout().map(|t| t.saturating_duration_since(now));
 //!         let wait = wait.unwrap_or(Duration::from_secs(1)).max(Duration::from_millis(1));
 //!         socket.set_read_timeout(Some(wait))?;
 //!         match socket.recv_from(&mut rx_buf) {
 //!             Ok((n, source)) => {
 //!                 let rx = Receive::udp(source, local, &mut rx_buf[..n]);
-//!                 agent.handle_stun(clock(), &rx, rng);
+//!                 rtc.handle_datagram(clock(), rx);
 //!             }
 //!             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-//!                 agent.handle_timeout(clock(), rng);
+//!                 rtc.handle_timeout(clock());
 //!             }
 //!             Err(e) => return Err(e),
 //!         }
@@ -100,19 +123,24 @@
 #![deny(clippy::unwrap_used)]
 
 pub mod datachannel;
+pub mod driver;
 pub mod dtls;
+pub mod endpoint;
 #[cfg(feature = "_fuzz")]
 #[doc(hidden)]
 pub mod fuzz;
 pub mod ice;
 pub mod net;
+pub mod rtc;
 pub mod rtp;
 pub mod sctp;
 pub mod sdp;
 pub mod srtp;
 pub mod stun;
 
+pub use endpoint::{Endpoint, EndpointConfig, PeerId};
 pub use net::{DatagramKind, Receive, Transmit, Transport};
+pub use rtc::{Event, Rtc, RtcConfig};
 
 /// Helpers shared by the unit tests.
 #[cfg(test)]

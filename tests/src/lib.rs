@@ -5,5 +5,6 @@ pub mod browser;
 pub mod dcdtls;
 pub mod ice;
 pub mod media;
+pub mod rtc;
 pub mod sctp;
 pub mod sim;

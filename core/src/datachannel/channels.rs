@@ -233,6 +233,13 @@ impl DataChannels {
         self.assoc.connect(now);
     }
 
+    /// Aborts the association (RFC 9260 section 9.1): an ABORT goes out, every channel
+    /// closes at once and nothing more is sent.
+    pub fn abort(&mut self, now: Instant) {
+        self.assoc.abort(now);
+        self.process(now);
+    }
+
     /// The association, for its state and statistics.
     pub fn association(&self) -> &Association {
         &self.assoc

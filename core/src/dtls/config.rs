@@ -51,6 +51,12 @@ pub struct DtlsConfig {
     /// Bound on application data queued by [`write`](super::Connection::write) and not yet
     /// polled out. Default 256 KiB.
     pub max_queued_bytes: usize,
+    /// A server answers a ClientHello without a cookie with a HelloVerifyRequest (RFC 6347
+    /// section 4.2.1), so a spoofed source cannot make it send its flight or keep state.
+    /// Default `true`. Turn it off only where the transport below already proved the peer's
+    /// address, as ICE does for WebRTC (the peer connection sends DTLS only on the ICE path),
+    /// to save one round trip.
+    pub cookie_exchange: bool,
 }
 
 impl DtlsConfig {
@@ -69,6 +75,7 @@ impl DtlsConfig {
             max_handshake_message: 16 * 1024,
             max_reassembly_bytes: 64 * 1024,
             max_queued_bytes: 256 * 1024,
+            cookie_exchange: true,
         }
     }
 }

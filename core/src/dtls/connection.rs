@@ -459,7 +459,10 @@ impl Connection {
             self.stats.malformed += 1;
             return;
         };
-        if !ch.cookie.is_empty() && server::cookie_is_valid(&self.cookie_key, frag.body, &ch) {
+        let skip = !self.config.cookie_exchange;
+        if skip
+            || (!ch.cookie.is_empty() && server::cookie_is_valid(&self.cookie_key, frag.body, &ch))
+        {
             self.accept_hello(header, frag, &ch);
             return;
         }

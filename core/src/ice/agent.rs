@@ -319,6 +319,15 @@ impl Agent {
         self.arm_timers();
     }
 
+    /// Sets the role the signalling decided (RFC 8829 section 3.4.1: the offerer is
+    /// controlling), before or after checks start; a change mid-session is handled as after a
+    /// role conflict. An ice-lite agent stays controlled.
+    pub fn set_negotiated_role(&mut self, role: Role) {
+        if !self.config.lite {
+            self.set_role(role);
+        }
+    }
+
     /// Adds a local address the driver can send from and receive on, as a host candidate
     /// (reported as [`IceEvent::LocalCandidate`]). Server-reflexive gathering starts from it
     /// for every STUN server of its family.

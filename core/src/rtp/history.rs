@@ -104,6 +104,28 @@ pub fn parse_rtx_payload(payload: &[u8]) -> Option<(SeqNo, &[u8])> {
     Some((SeqNo(u16::from_be_bytes(*osn)), rest))
 }
 
+/// Unwraps the RTX packet in `packet` in place into the original it carries (RFC 4588
+/// section 4): the payload moves over the original sequence number, padding is dropped, and
+/// the header takes the media stream's `ssrc`, payload type `pt` and the original sequence
+/// number. Returns that sequence number and the original's length at the start of `packet`;
+/// `None` if `packet` is not RTP or its payload has no original sequence number.
+pub fn unwrap_rtx(packet: &mut [u8], ssrc: Ssrc, pt: Pt) -> Option<(SeqNo, usize)> {
+    let (header_len, payload_len, osn) = {
+        let view = Packet::new_checked(&*packet).ok()?;
+        let (osn, _) = parse_rtx_payload(view.payload())?;
+        (view.header_len(), view.payload().len(), osn)
+    };
+    let len = header_len + payload_len - 2;
+    packet.copy_within(header_len + 2..header_len + payload_len, header_len);
+    // The padding is gone: clear the P bit before viewing the shortened packet.
+    packet[0] &= !0x20;
+    let mut original = Packet::new_checked(packet.get_mut(..len)?).ok()?;
+    original.set_ssrc(ssrc);
+    original.set_payload_type(pt);
+    original.set_sequence_number(osn);
+    Some((osn, len))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,6 +177,21 @@ mod tests {
         let (osn, payload) = parse_rtx_payload(rtx.payload()).unwrap();
         assert_eq!(osn, SeqNo(65532));
         assert_eq!(payload, [65532u16 as u8; 50]);
+
+        let (osn, len) = unwrap_rtx(&mut out[..n], Ssrc(0x1111), Pt(96)).unwrap();
+        assert_eq!(osn, SeqNo(65532));
+        let original = Packet::new_checked(&out[..len]).unwrap();
+        assert_eq!(
+            (
+                original.ssrc(),
+                original.payload_type(),
+                original.sequence_number()
+            ),
+            (Ssrc(0x1111), Pt(96), SeqNo(65532))
+        );
+        assert_eq!(original.extension(1), Some(&[9, 9][..]));
+        assert_eq!(original.payload(), [65532u16 as u8; 50]);
+        assert_eq!(unwrap_rtx(&mut [0x80, 96, 0, 1], Ssrc(1), Pt(96)), None);
     }
 
     #[test]

@@ -104,6 +104,16 @@ impl NackGenerator {
         n
     }
 
+    /// Whether [`poll_nack`](Self::poll_nack) at `now` would write anything: a tracked gap
+    /// with tries left, never asked for or last asked for at least `resend_after` ago.
+    pub fn has_due(&self, now: Instant, resend_after: Duration) -> bool {
+        self.missing.iter().any(|m| {
+            m.tries < self.max_tries
+                && m.last_sent
+                    .is_none_or(|t| now.saturating_duration_since(t) >= resend_after)
+        })
+    }
+
     /// Gaps currently tracked.
     pub fn missing(&self) -> usize {
         self.missing.len()

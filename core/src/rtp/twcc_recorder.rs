@@ -57,14 +57,25 @@ impl TwccRecorder {
         }
         self.highest = Some(self.highest.map_or(ext, |h| h.max(ext)));
         let at = self.arrivals.iter().rposition(|&(s, _)| s <= ext);
-        match at {
+        // The index to insert at, after dropping the oldest arrival if full (so the deque
+        // never grows past its initial capacity).
+        let insert_at = match at {
             Some(i) if self.arrivals[i].0 == ext => return, // duplicate
-            Some(i) => self.arrivals.insert(i + 1, (ext, now)),
-            None => self.arrivals.push_front((ext, now)),
-        }
-        if self.arrivals.len() > self.capacity {
-            self.arrivals.pop_front();
-        }
+            Some(i) if self.arrivals.len() >= self.capacity => {
+                self.arrivals.pop_front();
+                i
+            }
+            Some(i) => i + 1,
+            // Older than everything kept, and no room: it would be the one dropped.
+            None if self.arrivals.len() >= self.capacity => return,
+            None => 0,
+        };
+        self.arrivals.insert(insert_at, (ext, now));
+    }
+
+    /// Arrivals recorded and not yet written in a feedback.
+    pub fn unreported(&self) -> usize {
+        self.arrivals.len()
     }
 
     /// Writes the statuses of every packet from the first unreported sequence number up to

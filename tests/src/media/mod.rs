@@ -1,21 +1,21 @@
-//! A media sender and receiver for the simulator: SRTP-protected RTP at a fixed pace, sender
-//! reports, receiver reports, generic NACK and RTX (RFC 4588), built from the core's RTP and
-//! SRTP pieces. Scenario tests check loss recovery and report figures against what the
-//! simulated links did.
+//! A media sender and receiver for the simulator: SRTP-protected RTP at a fixed pace over
+//! [`RtpSession`]s, which schedule sender and receiver reports, NACK missing packets and
+//! answer with RTX (RFC 4588). Scenario tests check loss recovery and report figures against
+//! what the simulated links did.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant, SystemTime};
 
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
 use sansrtc::net::{Receive, Transmit, Transport};
-use sansrtc::rtp::wire::{
-    Compound, NackBuilder, Packet, PacketBuilder, ReceiverReportBuilder, Rtcp, SenderInfo,
-    SenderReportBuilder,
+use sansrtc::rtp::session::{
+    Received, RecvStats, RecvStreamConfig, RtpSession, RtxConfig, SendStats, SendStreamConfig,
+    SessionConfig,
 };
-use sansrtc::rtp::{
-    NackGenerator, NtpTime, PacketHistory, Pt, ReceiverStats, RtpTimestamp, SeqNo, Ssrc,
-    parse_rtx_payload, round_trip_time,
-};
+use sansrtc::rtp::wire::{Compound, PacketBuilder, ReportBlock, Rtcp};
+use sansrtc::rtp::{Pt, RtpTimestamp, SeqNo, Ssrc};
 use sansrtc::srtp::{Context, MasterKey, Profile};
 
 use crate::sim::Peer;
@@ -30,10 +30,14 @@ pub const RECEIVER_SSRC: Ssrc = Ssrc(0x3333_3333);
 pub const CLOCK_RATE: u32 = 90_000;
 /// Time between packets.
 pub const PACKET_INTERVAL: Duration = Duration::from_millis(20);
+/// The media payload type.
+const MEDIA_PT: Pt = Pt(96);
+/// The RTX payload type (`apt=96`).
+const RTX_PT: Pt = Pt(97);
 /// Payload bytes per packet.
 const PAYLOAD_LEN: usize = 300;
-/// Time between RTCP reports.
-const REPORT_INTERVAL: Duration = Duration::from_secs(1);
+/// Room left in an RTCP buffer for the SRTCP trailer.
+const RTCP_BUF_LEN: usize = 1200;
 
 /// The two directions' SRTP master keys: sender to receiver, receiver to sender.
 fn keys() -> (MasterKey, MasterKey) {
@@ -48,30 +52,94 @@ fn is_rtcp(bytes: &[u8]) -> bool {
     bytes.get(1).is_some_and(|b| (192..=223).contains(b))
 }
 
-/// Sends `count` packets every [`PACKET_INTERVAL`], an SR every second, and answers NACKs
-/// with RTX from its packet history.
+fn rtx() -> RtxConfig {
+    RtxConfig::new(RTX_SSRC, MEDIA_PT, RTX_PT)
+}
+
+/// SRTP(CP)-protected datagrams waiting for `poll_transmit`.
 #[derive(Debug)]
-pub struct MediaSender {
+struct Outbox {
     local: SocketAddr,
     remote: SocketAddr,
-    wall_epoch: SystemTime,
-    epoch: Instant,
+    srtp: Context,
+    queue: VecDeque<Vec<u8>>,
+}
+
+impl Outbox {
+    fn new(local: SocketAddr, remote: SocketAddr, key: &MasterKey) -> Self {
+        Self {
+            local,
+            remote,
+            srtp: Context::new(key),
+            queue: VecDeque::new(),
+        }
+    }
+
+    fn push_rtp(&mut self, packet: &[u8]) {
+        let mut buf = packet.to_vec();
+        buf.resize(packet.len() + Profile::AeadAes128Gcm.rtp_overhead(), 0);
+        let len = self
+            .srtp
+            .protect_rtp(&mut buf, packet.len())
+            .expect("protect");
+        buf.truncate(len);
+        self.queue.push_back(buf);
+    }
+
+    fn push_rtcp(&mut self, packet: &[u8]) {
+        let mut buf = packet.to_vec();
+        buf.resize(packet.len() + Profile::AeadAes128Gcm.rtcp_overhead(), 0);
+        let len = self
+            .srtp
+            .protect_rtcp(&mut buf, packet.len())
+            .expect("protect");
+        buf.truncate(len);
+        self.queue.push_back(buf);
+    }
+
+    /// Drains the session's RTCP and retransmissions into the queue; returns the report
+    /// blocks it sent.
+    fn drain(&mut self, now: Instant, session: &mut RtpSession, blocks: &mut Vec<ReportBlock>) {
+        let mut buf = [0u8; RTCP_BUF_LEN];
+        while let Some(len) = session.poll_rtcp(now, &mut buf) {
+            for packet in Compound::new(&buf[..len]).flatten() {
+                if let Ok(Rtcp::ReceiverReport(rr)) = packet.parse() {
+                    blocks.extend(rr.report_blocks());
+                }
+            }
+            self.push_rtcp(&buf[..len]);
+        }
+        let mut buf = [0u8; 1500];
+        while let Some(len) = session.poll_retransmit(now, &mut buf) {
+            self.push_rtp(&buf[..len]);
+        }
+    }
+
+    fn poll_transmit(&mut self, buf: &mut [u8]) -> Option<Transmit> {
+        let datagram = self.queue.pop_front()?;
+        buf[..datagram.len()].copy_from_slice(&datagram);
+        Some(Transmit {
+            source: self.local,
+            destination: self.remote,
+            transport: Transport::Udp,
+            len: datagram.len(),
+        })
+    }
+}
+
+/// Sends `count` packets every [`PACKET_INTERVAL`]; its [`RtpSession`] sends SRs and answers
+/// NACKs with RTX.
+#[derive(Debug)]
+pub struct MediaSender {
+    session: RtpSession,
+    out: Outbox,
+    srtp_rx: Context,
     count: u32,
     first_seq: u16,
     sent: u32,
     next_send: Instant,
-    next_report: Instant,
-    history: PacketHistory,
-    rtx_seq: SeqNo,
-    srtp_tx: Context,
-    srtp_rx: Context,
-    queue: VecDeque<Vec<u8>>,
     /// Round-trip times computed from receiver reports, in order.
     pub rtts: Vec<Duration>,
-    /// Sequence numbers NACKed by the receiver (with repeats).
-    pub nacked: u64,
-    /// RTX packets sent.
-    pub rtx_sent: u64,
 }
 
 impl MediaSender {
@@ -86,29 +154,21 @@ impl MediaSender {
         first_seq: u16,
     ) -> Self {
         let (to_receiver, to_sender) = keys();
+        let config = SessionConfig::new("sender@sim", wall_epoch, epoch);
+        let mut session = RtpSession::new(config, epoch, &mut ChaCha20Rng::seed_from_u64(1));
+        session
+            .add_send_stream(SendStreamConfig::new(MEDIA_SSRC, CLOCK_RATE).with_rtx(rtx()))
+            .expect("first stream");
         Self {
-            local,
-            remote,
-            wall_epoch,
-            epoch,
+            session,
+            out: Outbox::new(local, remote, &to_receiver),
+            srtp_rx: Context::new(&to_sender),
             count,
             first_seq,
             sent: 0,
             next_send: epoch,
-            next_report: epoch + REPORT_INTERVAL,
-            history: PacketHistory::new(512, 1500),
-            rtx_seq: SeqNo(first_seq.wrapping_add(0x8000)),
-            srtp_tx: Context::new(&to_receiver),
-            srtp_rx: Context::new(&to_sender),
-            queue: VecDeque::new(),
             rtts: Vec::new(),
-            nacked: 0,
-            rtx_sent: 0,
         }
-    }
-
-    fn seq_of(&self, n: u32) -> SeqNo {
-        SeqNo(self.first_seq.wrapping_add(n as u16))
     }
 
     /// Packets sent so far (originals).
@@ -116,143 +176,87 @@ impl MediaSender {
         self.sent
     }
 
-    fn push_protected_rtp(&mut self, mut buf: Vec<u8>, len: usize) {
-        buf.resize(len + Profile::AeadAes128Gcm.rtp_overhead(), 0);
-        let len = self.srtp_tx.protect_rtp(&mut buf, len).expect("protect");
-        buf.truncate(len);
-        self.queue.push_back(buf);
+    /// The media stream's figures.
+    pub fn stats(&self) -> SendStats {
+        self.session.send_stats(MEDIA_SSRC).expect("the stream")
     }
 
-    fn send_media(&mut self) {
+    /// Sequence numbers NACKed by the receiver (with repeats).
+    pub fn nacked(&self) -> u64 {
+        self.stats().nacked_packets
+    }
+
+    /// RTX packets sent.
+    pub fn rtx_sent(&self) -> u64 {
+        self.stats().retransmitted_packets_sent
+    }
+
+    fn send_media(&mut self, now: Instant) {
         let n = self.sent;
-        let mut buf = vec![0u8; 1500];
+        let mut buf = [0u8; 1500];
         let len = PacketBuilder {
-            payload_type: Pt(96),
-            sequence_number: self.seq_of(n),
+            payload_type: MEDIA_PT,
+            sequence_number: SeqNo(self.first_seq.wrapping_add(n as u16)),
             timestamp: RtpTimestamp(n * (CLOCK_RATE / 50)),
             ssrc: MEDIA_SSRC,
             ..Default::default()
         }
         .emit(&mut buf, &[n as u8; PAYLOAD_LEN])
         .expect("fits");
-        assert!(self.history.store(&buf[..len]));
-        self.push_protected_rtp(buf, len);
+        assert!(self.session.on_rtp_sent(now, &buf[..len]));
+        self.out.push_rtp(&buf[..len]);
         self.sent += 1;
-    }
-
-    fn send_report(&mut self, now: Instant) {
-        let elapsed = now.saturating_duration_since(self.epoch);
-        let info = SenderInfo {
-            ntp_time: NtpTime::at(self.wall_epoch, self.epoch, now).0,
-            rtp_time: RtpTimestamp(
-                (elapsed.as_nanos() * u128::from(CLOCK_RATE) / 1_000_000_000) as u32,
-            ),
-            packet_count: self.sent,
-            octet_count: self.sent * PAYLOAD_LEN as u32,
-        };
-        let mut buf = vec![0u8; 200];
-        let len = SenderReportBuilder {
-            ssrc: MEDIA_SSRC,
-            info,
-            reports: &[],
-        }
-        .emit(&mut buf)
-        .expect("fits");
-        let len = self.srtp_tx.protect_rtcp(&mut buf, len).expect("protect");
-        buf.truncate(len);
-        self.queue.push_back(buf);
-    }
-
-    fn handle_rtcp(&mut self, now: Instant, bytes: &[u8]) {
-        for packet in Compound::new(bytes).flatten() {
-            match packet.parse() {
-                Ok(Rtcp::ReceiverReport(rr)) => {
-                    for block in rr.report_blocks().filter(|b| b.ssrc == MEDIA_SSRC) {
-                        let now_ntp = NtpTime::at(self.wall_epoch, self.epoch, now);
-                        if let Some(rtt) = round_trip_time(now_ntp, &block) {
-                            self.rtts.push(rtt);
-                        }
-                    }
-                }
-                Ok(Rtcp::Nack(nack)) if nack.media_ssrc() == MEDIA_SSRC => {
-                    for seq in nack.lost() {
-                        self.nacked += 1;
-                        let mut buf = vec![0u8; 1500];
-                        let rtx_seq = self.rtx_seq;
-                        if let Some(len) =
-                            self.history
-                                .write_rtx(seq, RTX_SSRC, Pt(97), rtx_seq, &mut buf)
-                        {
-                            self.rtx_seq = rtx_seq.next();
-                            self.rtx_sent += 1;
-                            self.push_protected_rtp(buf, len);
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
     }
 }
 
 impl Peer for MediaSender {
     fn handle_datagram(&mut self, now: Instant, rx: Receive<'_>) {
         if let Ok(len) = self.srtp_rx.unprotect_rtcp(rx.contents) {
-            let bytes = rx.contents[..len].to_vec();
-            self.handle_rtcp(now, &bytes);
+            let measured = self.stats().round_trip_time_measurements;
+            self.session.handle_rtcp(now, &rx.contents[..len]);
+            let stats = self.stats();
+            if stats.round_trip_time_measurements > measured {
+                self.rtts.extend(stats.round_trip_time);
+            }
+            self.out.drain(now, &mut self.session, &mut Vec::new());
         }
     }
 
     fn handle_timeout(&mut self, now: Instant) {
         while self.sent < self.count && self.next_send <= now {
-            self.send_media();
+            self.send_media(now);
             self.next_send += PACKET_INTERVAL;
         }
-        while self.next_report <= now {
-            self.send_report(now);
-            self.next_report += REPORT_INTERVAL;
-        }
+        self.session.handle_timeout(now);
+        self.out.drain(now, &mut self.session, &mut Vec::new());
     }
 
     fn poll_transmit(&mut self, _now: Instant, buf: &mut [u8]) -> Option<Transmit> {
-        let datagram = self.queue.pop_front()?;
-        buf[..datagram.len()].copy_from_slice(&datagram);
-        Some(Transmit {
-            source: self.local,
-            destination: self.remote,
-            transport: Transport::Udp,
-            len: datagram.len(),
-        })
+        self.out.poll_transmit(buf)
     }
 
     fn poll_timeout(&self) -> Option<Instant> {
         let send = (self.sent < self.count).then_some(self.next_send);
-        Some(send.map_or(self.next_report, |s| s.min(self.next_report)))
+        [send, self.session.poll_timeout()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 }
 
-/// Receives the media stream and its RTX stream, sends NACKs every [`PACKET_INTERVAL`]
-/// when packets are missing, and an RR every second.
+/// Receives the media stream and its RTX stream; its [`RtpSession`] sends NACKs when packets
+/// are missing and receiver reports.
 #[derive(Debug)]
 pub struct MediaReceiver {
-    local: SocketAddr,
-    remote: SocketAddr,
+    session: RtpSession,
+    out: Outbox,
     srtp_rx: Context,
-    srtp_tx: Context,
-    /// Reception statistics of the media stream (originals only).
-    pub stats: ReceiverStats,
-    /// NACK state.
-    pub nack: NackGenerator,
     /// Originals that arrived directly.
     pub received: BTreeSet<u16>,
     /// Originals recovered through RTX.
     pub recovered: BTreeSet<u16>,
-    /// The last report block sent.
-    pub last_report: Option<sansrtc::rtp::wire::ReportBlock>,
-    next_nack: Instant,
-    next_report: Instant,
-    resend_after: Duration,
-    queue: VecDeque<Vec<u8>>,
+    /// Every report block sent, in order.
+    pub reports: Vec<ReportBlock>,
 }
 
 impl MediaReceiver {
@@ -265,112 +269,73 @@ impl MediaReceiver {
         resend_after: Duration,
     ) -> Self {
         let (to_receiver, to_sender) = keys();
+        // The receiver's NTP times only feed DLSR, which is relative: any epoch does.
+        let mut config = SessionConfig::new("receiver@sim", SystemTime::UNIX_EPOCH, epoch);
+        config.receive_only_ssrc = RECEIVER_SSRC;
+        config.nack_resend_after = resend_after;
+        let mut session = RtpSession::new(config, epoch, &mut ChaCha20Rng::seed_from_u64(2));
+        session
+            .add_recv_stream(RecvStreamConfig::new(MEDIA_SSRC, CLOCK_RATE).with_rtx(rtx()))
+            .expect("first stream");
         Self {
-            local,
-            remote,
+            session,
+            out: Outbox::new(local, remote, &to_sender),
             srtp_rx: Context::new(&to_receiver),
-            srtp_tx: Context::new(&to_sender),
-            stats: ReceiverStats::new(MEDIA_SSRC, CLOCK_RATE),
-            nack: NackGenerator::new(256, 10),
             received: BTreeSet::new(),
             recovered: BTreeSet::new(),
-            last_report: None,
-            next_nack: epoch + PACKET_INTERVAL,
-            next_report: epoch + REPORT_INTERVAL + Duration::from_millis(500),
-            resend_after,
-            queue: VecDeque::new(),
+            reports: Vec::new(),
         }
     }
 
-    fn push_rtcp(&mut self, mut buf: Vec<u8>, len: usize) {
-        buf.resize(len + Profile::AeadAes128Gcm.rtcp_overhead(), 0);
-        let len = self.srtp_tx.protect_rtcp(&mut buf, len).expect("protect");
-        buf.truncate(len);
-        self.queue.push_back(buf);
+    /// The media stream's figures.
+    pub fn stats(&self) -> RecvStats {
+        self.session.recv_stats(MEDIA_SSRC).expect("the stream")
     }
 
-    fn handle_rtp(&mut self, now: Instant, bytes: &[u8]) {
-        let Ok(packet) = Packet::new_checked(bytes) else {
-            return;
-        };
-        if packet.ssrc() == MEDIA_SSRC {
-            let seq = packet.sequence_number();
-            self.stats.handle_packet(now, seq, packet.timestamp());
-            self.nack.handle_packet(seq);
-            self.received.insert(seq.0);
-        } else if packet.ssrc() == RTX_SSRC
-            && let Some((osn, _payload)) = parse_rtx_payload(packet.payload())
-        {
-            self.nack.handle_packet(osn);
-            if !self.received.contains(&osn.0) {
-                self.recovered.insert(osn.0);
-            }
-        }
+    /// The last report block sent.
+    pub fn last_report(&self) -> Option<ReportBlock> {
+        self.reports.last().copied()
     }
 }
 
 impl Peer for MediaReceiver {
     fn handle_datagram(&mut self, now: Instant, rx: Receive<'_>) {
         if is_rtcp(rx.contents) {
-            let Ok(len) = self.srtp_rx.unprotect_rtcp(rx.contents) else {
-                return;
-            };
-            for packet in Compound::new(&rx.contents[..len]).flatten() {
-                if let Ok(Rtcp::SenderReport(sr)) = packet.parse() {
-                    self.stats
-                        .handle_sender_report(now, NtpTime(sr.sender_info().ntp_time));
-                }
+            if let Ok(len) = self.srtp_rx.unprotect_rtcp(rx.contents) {
+                self.session.handle_rtcp(now, &rx.contents[..len]);
             }
         } else if let Ok(len) = self.srtp_rx.unprotect_rtp(rx.contents) {
-            let bytes = rx.contents[..len].to_vec();
-            self.handle_rtp(now, &bytes);
+            match self.session.handle_rtp(now, &mut rx.contents[..len]) {
+                Received::Media {
+                    seq,
+                    repaired: false,
+                    ..
+                } => {
+                    self.received.insert(seq.0);
+                }
+                Received::Media {
+                    seq,
+                    repaired: true,
+                    ..
+                } if !self.received.contains(&seq.0) => {
+                    self.recovered.insert(seq.0);
+                }
+                _ => {}
+            }
         }
+        self.out.drain(now, &mut self.session, &mut self.reports);
     }
 
     fn handle_timeout(&mut self, now: Instant) {
-        if self.next_nack <= now {
-            let mut lost = [SeqNo(0); 64];
-            let n = self.nack.poll_nack(now, self.resend_after, &mut lost);
-            if n > 0 {
-                let mut buf = vec![0u8; 400];
-                let len = NackBuilder {
-                    sender_ssrc: RECEIVER_SSRC,
-                    media_ssrc: MEDIA_SSRC,
-                    lost: &lost[..n],
-                }
-                .emit(&mut buf)
-                .expect("fits");
-                self.push_rtcp(buf, len);
-            }
-            self.next_nack += PACKET_INTERVAL;
-        }
-        if self.next_report <= now {
-            let block = self.stats.report_block(now);
-            self.last_report = Some(block);
-            let mut buf = vec![0u8; 200];
-            let len = ReceiverReportBuilder {
-                ssrc: RECEIVER_SSRC,
-                reports: &[block],
-            }
-            .emit(&mut buf)
-            .expect("fits");
-            self.push_rtcp(buf, len);
-            self.next_report += REPORT_INTERVAL;
-        }
+        self.session.handle_timeout(now);
+        self.out.drain(now, &mut self.session, &mut self.reports);
     }
 
     fn poll_transmit(&mut self, _now: Instant, buf: &mut [u8]) -> Option<Transmit> {
-        let datagram = self.queue.pop_front()?;
-        buf[..datagram.len()].copy_from_slice(&datagram);
-        Some(Transmit {
-            source: self.local,
-            destination: self.remote,
-            transport: Transport::Udp,
-            len: datagram.len(),
-        })
+        self.out.poll_transmit(buf)
     }
 
     fn poll_timeout(&self) -> Option<Instant> {
-        Some(self.next_nack.min(self.next_report))
+        self.session.poll_timeout()
     }
 }

@@ -2,6 +2,7 @@
 //! figures, over SRTP. One test binary, one module per behaviour.
 
 mod nack;
+mod props;
 mod report;
 
 use std::net::SocketAddr;

@@ -18,9 +18,9 @@ fn recovers_all(seed: u64) {
         s.sender().sent(),
         lost.len(),
         r.recovered.len(),
-        s.sender().nacked,
-        s.sender().rtx_sent,
-        r.nack.given_up()
+        s.sender().nacked(),
+        s.sender().rtx_sent(),
+        r.stats().nack_given_up
     );
     assert_eq!(s.sender().sent(), 1000);
     assert!(
@@ -34,8 +34,8 @@ fn recovers_all(seed: u64) {
         "not recovered: {unrecovered:?}; {}",
         s.sim.replay_hint()
     );
-    assert_eq!(r.nack.missing(), 0);
-    assert_eq!(r.nack.evicted(), 0);
+    assert_eq!(r.stats().nack_missing, 0);
+    assert_eq!(r.stats().nack_evicted, 0);
 }
 
 #[test]
@@ -50,6 +50,6 @@ fn nack_nothing_lost_nothing_nacked() {
     let mut s = MediaScenario::new(7, 200, 1, 0.0, Duration::ZERO);
     s.sim.run_for(Duration::from_secs(5));
     assert_eq!(s.receiver().received.len(), 200);
-    assert_eq!(s.sender().nacked, 0);
-    assert_eq!(s.sender().rtx_sent, 0);
+    assert_eq!(s.sender().nacked(), 0);
+    assert_eq!(s.sender().rtx_sent(), 0);
 }

@@ -16,7 +16,7 @@ fn rtcp_report_loss_jitter_rtt_agree_with_simulation() {
     s.sim.run_for(Duration::from_secs(23));
     let lost = s.lost(FIRST_SEQ);
     let r = s.receiver();
-    let report = r.last_report.expect("receiver reports were sent");
+    let report = r.last_report().expect("receiver reports were sent");
     println!(
         "report: {report:?}; {} lost; rtts {:?}",
         lost.len(),
@@ -35,7 +35,7 @@ fn rtcp_report_loss_jitter_rtt_agree_with_simulation() {
         lost_before_highest as i64
     );
     assert_eq!(
-        expected - r.stats.received() as i64,
+        expected - r.stats().packets_received as i64,
         lost_before_highest as i64
     );
 
@@ -68,7 +68,7 @@ fn rtcp_report_loss_jitter_rtt_agree_with_simulation() {
 fn rtcp_report_no_loss_no_jitter() {
     let mut s = MediaScenario::new(12, 300, 10, 0.0, Duration::ZERO);
     s.sim.run_for(Duration::from_secs(8));
-    let report = s.receiver().last_report.unwrap();
+    let report = s.receiver().last_report().unwrap();
     assert_eq!(report.cumulative_lost, 0);
     assert_eq!(report.fraction_lost, 0);
     assert_eq!(report.jitter, 0);

@@ -1,0 +1,118 @@
+//! What the runtime drivers (`sansrtc-tokio`, `sansrtc-mio`, `sansrtc-smol`) share, kept
+//! sans-IO: one trait over the machines a driver runs ([`Rtc`] and [`Endpoint`]), and the
+//! work budgets of one turn of a driver's loop.
+//!
+//! A driver's loop, whatever the runtime:
+//!
+//! 1. receive up to [`MAX_RECEIVES_PER_TURN`] datagrams into one reused buffer and hand each
+//!    to [`Machine::handle_datagram`];
+//! 2. run queued commands; fire [`Machine::handle_timeout`] when [`Machine::poll_timeout`]
+//!    has passed;
+//! 3. send what [`Machine::poll_transmit`] writes (at most [`MAX_TRANSMITS_PER_TURN`] before
+//!    going back to receiving, so a busy sender cannot starve the receive side); a datagram
+//!    the socket refuses with "would block" is kept and sent first next turn;
+//! 4. forward [`Machine::poll_event`] to the application;
+//! 5. sleep until the deadline, a datagram or a command.
+
+use std::time::Instant;
+
+use crate::endpoint::{Endpoint, PeerId};
+use crate::net::{Receive, Transmit};
+use crate::rtc::{Event, PeerState, Rtc};
+
+/// Datagrams sent in one turn before the loop reads the socket again.
+pub const MAX_TRANSMITS_PER_TURN: usize = 256;
+
+/// Datagrams received in one turn before the loop sends again.
+pub const MAX_RECEIVES_PER_TURN: usize = 64;
+
+/// A machine a driver runs: the vocabulary of [`Rtc`] and [`Endpoint`].
+pub trait Machine {
+    /// What `poll_event` returns.
+    type Event;
+
+    /// See [`Rtc::handle_datagram`].
+    fn handle_datagram(&mut self, now: Instant, rx: Receive<'_>);
+    /// See [`Rtc::handle_timeout`].
+    fn handle_timeout(&mut self, now: Instant);
+    /// See [`Rtc::poll_transmit`].
+    fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit>;
+    /// See [`Rtc::poll_event`].
+    fn poll_event(&mut self) -> Option<Self::Event>;
+    /// See [`Rtc::poll_timeout`].
+    fn poll_timeout(&self) -> Option<Instant>;
+    /// The send buffer's size.
+    fn max_datagram_size(&self) -> usize;
+    /// True once nothing more will ever be sent or reported: the driver may stop.
+    fn is_finished(&self) -> bool;
+}
+
+impl Machine for Rtc {
+    type Event = Event;
+
+    fn handle_datagram(&mut self, now: Instant, rx: Receive<'_>) {
+        Self::handle_datagram(self, now, rx);
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        Self::handle_timeout(self, now);
+    }
+    fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
+        Self::poll_transmit(self, now, buf)
+    }
+    fn poll_event(&mut self) -> Option<Event> {
+        Self::poll_event(self)
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        Self::poll_timeout(self)
+    }
+    fn max_datagram_size(&self) -> usize {
+        Self::max_datagram_size(self)
+    }
+    fn is_finished(&self) -> bool {
+        self.state() == PeerState::Closed && self.poll_timeout().is_none()
+    }
+}
+
+impl Machine for Endpoint {
+    type Event = (PeerId, Event);
+
+    fn handle_datagram(&mut self, now: Instant, rx: Receive<'_>) {
+        Self::handle_datagram(self, now, rx);
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        Self::handle_timeout(self, now);
+    }
+    fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
+        Self::poll_transmit(self, now, buf).map(|(_, t)| t)
+    }
+    fn poll_event(&mut self) -> Option<(PeerId, Event)> {
+        Self::poll_event(self)
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        Self::poll_timeout(self)
+    }
+    fn max_datagram_size(&self) -> usize {
+        // Every peer's send buffer fits in this: 1200-byte MTU defaults plus DTLS overhead,
+        // with room for peers configured up to a 1500-byte path.
+        1500 + 128
+    }
+    fn is_finished(&self) -> bool {
+        false
+    }
+}
+
+/// Whether a UDP receive error only reports an earlier datagram's fate and the socket is
+/// fine: ICMP port unreachable shows as `ECONNRESET` or `ECONNREFUSED` on some systems, a
+/// too-big datagram as `EMSGSIZE`, and a signal as `EINTR`. A driver ignores these and keeps
+/// reading; any other error means the socket is broken.
+pub fn is_transient_receive_error(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind;
+    matches!(
+        e.kind(),
+        ErrorKind::ConnectionReset | ErrorKind::ConnectionRefused | ErrorKind::Interrupted
+    ) || e.raw_os_error() == Some(EMSGSIZE)
+}
+
+/// `EMSGSIZE` on Linux; other systems report a too-big datagram differently (and rarely on
+/// receive).
+const EMSGSIZE: i32 = 90;

@@ -1,0 +1,45 @@
+//! The peer connection: one API over ICE, DTLS, SRTP, RTP and SCTP ([`Rtc`]).
+//!
+//! An [`Rtc`] is one WebRTC peer connection with one transport (max-bundle, RFC 8843):
+//!
+//! - ICE ([`crate::ice`]) finds a path; the side that offers controls.
+//! - DTLS ([`crate::dtls`]) starts on the selected pair once the signalling gave the peer's
+//!   fingerprint and the `a=setup` roles; its certificate must match the fingerprint.
+//! - SCTP data channels ([`crate::datachannel`]) ride in DTLS records (RFC 8261); both sides
+//!   send INIT when DTLS connects (RFC 8841), zero checksum (RFC 9653) when both support it.
+//! - SRTP keys come from the DTLS exporter (RFC 5764); tracks send and receive frames or
+//!   plain RTP packets ([`media`](self) docs on [`Rtc::write_frame`], [`Rtc::write_rtp`]).
+//! - Incoming datagrams are told apart by their first byte (RFC 7983).
+//!
+//! Signalling is the application's: [`Rtc::create_offer`] / [`Rtc::accept_answer`],
+//! [`Rtc::accept_offer`], trickled candidates with [`Rtc::add_remote_candidate`]; or the
+//! direct API ([`Rtc::direct_parameters`], [`Rtc::direct_connect`]) for peers that skip SDP.
+//!
+//! # Not yet
+//!
+//! - RTCP sender and receiver reports, NACK/RTX and TWCC on the media path (PLI/FIR are
+//!   carried), simulcast sending, and renegotiating the codecs of a live track.
+//! - DTLS restart (a new fingerprint needs a new `Rtc`); rollback of an offer (glare is
+//!   refused, not rolled back); TURN relay candidates.
+
+mod channels;
+mod config;
+mod direct;
+mod error;
+mod event;
+mod media;
+mod negotiate;
+mod peer;
+mod stats;
+mod transport;
+
+#[cfg(test)]
+mod tests;
+
+pub use config::{DEFAULT_MTU, RtcConfig};
+pub use direct::DirectParameters;
+pub use error::{ChannelError, NegotiationError, SendError};
+pub use event::{ChannelId, CloseReason, Event, PeerState};
+pub use media::{MediaError, MediaFrame, RtpHeader, RtpPacketEvent, TrackInfo};
+pub use peer::Rtc;
+pub use stats::{RtcStats, TrackStats};
