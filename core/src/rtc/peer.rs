@@ -84,7 +84,7 @@ impl Rtc {
             let _ = ice.add_stun_server(now, server);
         }
         let negotiation = Negotiation::new(&config, ice.local_credentials(), &mut *rng);
-        let media = Media::new(&config, now, &mut *rng);
+        let media = Media::new(&config, &negotiation.local.cname, now);
         Self {
             transport: Transport::new(&config),
             channels: ChannelTable::default(),

@@ -40,7 +40,7 @@ pub struct RtcStats {
 }
 
 /// Counters of one media track (`inbound-rtp` and `outbound-rtp` together).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct TrackStats {
     /// RTP packets sent.
@@ -65,4 +65,20 @@ pub struct TrackStats {
     pub keyframe_requests_sent: u64,
     /// PLIs and FIRs the peer sent.
     pub keyframe_requests_received: u64,
+    /// Packets sent again in answer to the peer's NACKs.
+    pub retransmitted_packets_sent: u64,
+    /// NACK packets the peer sent us.
+    pub nacks_received: u64,
+    /// NACK packets we sent.
+    pub nacks_sent: u64,
+    /// Lost packets repaired by retransmission.
+    pub packets_repaired: u64,
+    /// Cumulative loss of what we receive, as our receiver reports count it.
+    pub packets_lost_reported: i64,
+    /// Interarrival jitter of what we receive, in seconds (RFC 3550 A.8).
+    pub jitter: f64,
+    /// Cumulative loss the peer reports for what we send.
+    pub remote_packets_lost: i64,
+    /// Round-trip time from the peer's receiver reports.
+    pub round_trip_time: Option<std::time::Duration>,
 }

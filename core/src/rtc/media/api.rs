@@ -1,0 +1,75 @@
+//! The media commands of [`Rtc`].
+
+use std::time::Instant;
+
+use super::negotiate::send_track;
+use super::{MediaError, RtpHeader, TrackInfo};
+use crate::rtc::peer::Rtc;
+use crate::rtp::{Pt, RtpTimestamp};
+use crate::sdp::{Direction, MediaKind, MediaRequest, Mid};
+
+impl Rtc {
+    /// Adds a media section with a track we send (when `direction` sends) and returns its
+    /// mid; the next [`Rtc::create_offer`] carries it, and
+    /// [`Event::Track`](crate::Event::Track) reports it once negotiated.
+    pub fn add_track(&mut self, kind: MediaKind, direction: Direction) -> Mid {
+        let mid = self.negotiation.next_mid();
+        let request = match kind {
+            MediaKind::Audio => MediaRequest::audio(mid.clone(), direction),
+            _ => MediaRequest::video(mid.clone(), direction),
+        };
+        let request = if matches!(direction, Direction::SendRecv | Direction::SendOnly) {
+            request.with_track(send_track(&kind, &mid, &mut *self.rng))
+        } else {
+            request
+        };
+        self.negotiation.local.media.push(request);
+        mid
+    }
+
+    /// The negotiated tracks.
+    pub fn tracks(&self) -> impl Iterator<Item = &TrackInfo> {
+        self.media.tracks()
+    }
+
+    /// Sends one frame on track `mid` with payload type `pt` (the track's first negotiated
+    /// codec when `None`): packetized, protected and queued for [`Rtc::poll_transmit`].
+    pub fn write_frame(
+        &mut self,
+        now: Instant,
+        mid: &Mid,
+        pt: Option<Pt>,
+        rtp_time: RtpTimestamp,
+        frame: &[u8],
+    ) -> Result<(), MediaError> {
+        let now = self.clamp(now);
+        self.media.write_frame(now, mid, pt, rtp_time, frame)
+    }
+
+    /// Sends one RTP packet on track `mid` as it is (packet-level API): our SSRC and mid
+    /// extension, the caller's payload type, sequence number, timestamp and marker.
+    pub fn write_rtp(
+        &mut self,
+        now: Instant,
+        mid: &Mid,
+        header: RtpHeader,
+        payload: &[u8],
+    ) -> Result<(), MediaError> {
+        let now = self.clamp(now);
+        self.media.write_rtp(now, mid, header, payload)
+    }
+
+    /// Asks the peer for a keyframe on track `mid`, which we receive (a PLI, at most every
+    /// 300 ms).
+    pub fn request_keyframe(&mut self, now: Instant, mid: &Mid) -> Result<(), MediaError> {
+        let now = self.clamp(now);
+        self.media.request_keyframe(now, mid)
+    }
+
+    /// Reports every RTP packet received on track `mid` as
+    /// [`Event::Rtp`](crate::Event::Rtp) (packet-level API), besides the frames. Off by
+    /// default.
+    pub fn set_rtp_events(&mut self, mid: &Mid, on: bool) -> Result<(), MediaError> {
+        self.media.set_rtp_events(mid, on)
+    }
+}
