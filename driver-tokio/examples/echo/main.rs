@@ -6,7 +6,7 @@
 //! The HTTP side lives in `http.rs`, the command line in `args.rs`.
 //!
 //! Not wired yet: the peer connection. Until it is, every offer is refused with a `400` that says
-//! so; the page, the HTTP server and the Chromium harness (`tests/src/browser.rs`) already work.
+//! so; the page, the HTTP server and the Chromium harness (`tests/src/browser/`) already work.
 
 mod args;
 mod http;
