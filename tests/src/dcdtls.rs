@@ -46,9 +46,6 @@ pub struct DtlsSctpPeer {
     pub closed: Option<CloseReason>,
     /// SCTP packets DTLS refused to queue (lost; SCTP retransmits them).
     pub write_errors: u64,
-    /// Received datagrams copied here for in-place decryption when the caller's bytes are
-    /// shared.
-    rx: Vec<u8>,
     /// One SCTP packet on its way into DTLS.
     packet: Vec<u8>,
 }
@@ -62,7 +59,6 @@ impl DtlsSctpPeer {
             connected: None,
             closed: None,
             write_errors: 0,
-            rx: Vec::with_capacity(2048),
             packet: vec![0; 2048],
         }
     }
@@ -148,12 +144,8 @@ impl DtlsSctpPeer {
 }
 
 impl Machine for DtlsSctpPeer {
-    fn handle_packet(&mut self, now: Instant, packet: &[u8]) {
-        let mut rx = std::mem::take(&mut self.rx);
-        rx.clear();
-        rx.extend_from_slice(packet);
-        self.handle_datagram(now, &mut rx);
-        self.rx = rx;
+    fn handle_packet(&mut self, now: Instant, packet: &mut [u8]) {
+        self.handle_datagram(now, packet);
     }
     fn handle_timeout(&mut self, now: Instant) {
         Self::handle_timeout(self, now);

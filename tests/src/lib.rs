@@ -4,6 +4,8 @@ pub mod alloc;
 pub mod browser;
 pub mod dcdtls;
 pub mod ice;
+#[cfg(feature = "compare")]
+pub mod interop;
 pub mod media;
 pub mod rtc;
 pub mod sctp;

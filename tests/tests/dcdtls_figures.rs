@@ -98,7 +98,7 @@ fn datachannel_over_dtls_throughput() {
         p.now() - virtual_start,
     );
     println!(
-        "allocations {} ({:.2} per message), reallocations {}, bytes allocated {} ({:.0} per \
+        "allocations {} ({:.4} per message), reallocations {}, bytes allocated {} ({:.0} per \
          message)",
         change.allocations,
         change.allocations as f64 / f64::from(count),

@@ -1,5 +1,8 @@
-//! An SCTP transfer allocates (amortised) under once per 50 packets once warm: 16 KiB and 1 KiB
-//! messages over a perfect in-memory link, counted by the global allocator.
+//! An SCTP transfer allocates nothing once warm: 16 KiB and 1 KiB messages over a perfect
+//! in-memory link, counted by the global allocator. The send and receive arenas are pools
+//! of 256 KiB buffers that are taken back once every slice of them is dropped, so after the
+//! warm-up (windows open, the pools and queues reach their working size) a transfer
+//! allocates nothing at all. Once idle for a heartbeat interval the buffers are freed.
 //!
 //! This binary holds one test only, so no other test allocates while it measures.
 
@@ -9,11 +12,15 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use sansrtc::sctp::wire::{Ppid, StreamId};
 use sansrtc::sctp::{Association, Event, SctpConfig, SendOptions};
+use sansrtc_tests::alloc::fewest_allocations;
 use sansrtc_tests::sctp::Pair;
-use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
+use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<std::alloc::System> = &INSTRUMENTED_SYSTEM;
+
+/// Messages per measured trial.
+const COUNT: usize = 1000;
 
 /// Sends `count` messages of `size` bytes from a to b, dropping each on arrival.
 fn transfer(p: &mut Pair<Association>, msg: &[u8], count: usize) -> usize {
@@ -45,7 +52,7 @@ fn transfer(p: &mut Pair<Association>, msg: &[u8], count: usize) -> usize {
 }
 
 #[test]
-fn sctp_alloc_steady_state_amortised_under_one_per_50_packets() {
+fn sctp_alloc_steady_state_zero_per_message() {
     let t0 = Instant::now();
     let mut a = Association::new(
         SctpConfig::default(),
@@ -66,28 +73,37 @@ fn sctp_alloc_steady_state_amortised_under_one_per_50_packets() {
 
     for size in [16 * 1024, 1024] {
         let msg = vec![7u8; size];
-        // Warm-up: windows open, queues and arenas reach their working size.
+        // Warm-up: windows open, queues and arena pools reach their working size.
         transfer(&mut p, &msg, 2000);
         let (sa, sb) = p.sent();
-        let region = Region::new(GLOBAL);
-        let n = transfer(&mut p, &msg, 2000);
-        let change = region.change();
+        let change = fewest_allocations(GLOBAL, 3, |_| {
+            assert_eq!(transfer(&mut p, &msg, COUNT), COUNT);
+        });
         let (ea, eb) = p.sent();
-        let packets = (ea - sa) + (eb - sb);
+        let packets = ((ea - sa) + (eb - sb)) / 3;
         println!(
-            "{n} messages of {size} bytes, {packets} packets: {} allocations, {} reallocations \
-             ({:.4} per message, {:.4} per packet)",
-            change.allocations,
-            change.reallocations,
-            change.allocations as f64 / n as f64,
-            change.allocations as f64 / packets as f64,
+            "{COUNT} messages of {size} bytes, {packets} packets: {} allocations, {} \
+             reallocations (fewest of 3 trials)",
+            change.allocations, change.reallocations,
         );
-        // The send and receive arenas are 256 KiB each and refill once every slice handed
-        // out has been dropped; a fresh arena is the only allocation left.
-        assert!(
-            (change.allocations as f64) < packets as f64 / 50.0,
-            "{} allocations for {packets} packets",
-            change.allocations
+        assert_eq!(
+            (change.allocations, change.reallocations),
+            (0, 0),
+            "{size}-byte messages"
         );
     }
+
+    // Idle: within a heartbeat interval the arena buffers the bursts left behind are freed.
+    let heap = || {
+        let s = GLOBAL.stats();
+        s.bytes_allocated.saturating_sub(s.bytes_deallocated)
+    };
+    let busy = heap();
+    p.run_until(Duration::from_secs(35), |_| false);
+    let idle = heap();
+    println!("heap after the transfers {busy} B, after 35 s idle {idle} B");
+    assert!(
+        busy.saturating_sub(idle) >= 1024 * 1024,
+        "idle arenas freed: {busy} -> {idle}"
+    );
 }

@@ -1,6 +1,6 @@
 //! The data channel machine: an SCTP association plus DCEP and the channel table.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -8,6 +8,7 @@ use rand_core::CryptoRng;
 
 use super::wire::{DataChannelOpen, DcepMessage};
 use crate::sctp::association::ResetError;
+use crate::sctp::stream_map::StreamMap;
 use crate::sctp::wire::{Ppid, StreamId};
 use crate::sctp::{
     Association, CloseReason, Event, Reliability, SctpConfig, SctpStats, SendError, SendOptions,
@@ -35,7 +36,9 @@ pub struct ChannelConfig {
     pub ordered: bool,
     /// Reliable, or partially reliable.
     pub reliability: Reliability,
-    /// The priority carried in DATA_CHANNEL_OPEN (256: normal).
+    /// The priority carried in DATA_CHANNEL_OPEN and used as the channel's scheduling
+    /// weight (RFC 8831 section 6.4; W3C very-low 128, low 256, medium 512, high 1024;
+    /// 256 by default).
     pub priority: u16,
     /// A stream id agreed out of band: no DCEP, the channel is open at once on both sides
     /// (RFC 8832 section 6's "negotiated" channels).
@@ -167,6 +170,23 @@ struct Channel {
     announce: bool,
     incoming_reset: bool,
     outgoing_reset: bool,
+    /// The peer's DATA_CHANNEL_OPEN for this id that arrived after the peer reset its side
+    /// but before our reset completed: the peer reuses the id; opened once this one closes.
+    reopen: Option<Box<PeerOpen>>,
+}
+
+/// A peer's DATA_CHANNEL_OPEN, kept until its stream id is free.
+#[derive(Debug, Clone)]
+struct PeerOpen {
+    label: String,
+    protocol: String,
+    ordered: bool,
+    reliability: Reliability,
+    priority: u16,
+    /// Messages for the new channel that came before it could open, delivered after its
+    /// [`ChannelEvent::Open`]; bounded by the receive window.
+    early: Vec<(Bytes, bool)>,
+    early_bytes: usize,
 }
 
 /// A read-only view of a channel.
@@ -196,10 +216,11 @@ pub struct ChannelInfo<'a> {
 /// - network input: [`DataChannels::handle_packet`] (SCTP packets: DTLS application data);
 /// - timers: [`DataChannels::handle_timeout`], [`DataChannels::poll_timeout`];
 /// - commands: [`DataChannels::open`], [`DataChannels::send`], [`DataChannels::close`],
-///   [`DataChannels::set_buffered_amount_low_threshold`];
+///   [`DataChannels::set_buffered_amount_low_threshold`],
+///   [`DataChannels::set_remote_max_message_size`];
 /// - output: [`DataChannels::poll_transmit`], [`DataChannels::poll_event`];
 /// - getters: [`DataChannels::channel`], [`DataChannels::buffered_amount`],
-///   [`DataChannels::association`].
+///   [`DataChannels::max_message_size`], [`DataChannels::association`].
 ///
 /// After any `handle_*` or command, drain [`DataChannels::poll_transmit`] then
 /// [`DataChannels::poll_event`] until both return `None`, then read
@@ -208,9 +229,12 @@ pub struct ChannelInfo<'a> {
 pub struct DataChannels {
     assoc: Association,
     role: DtlsRole,
-    channels: HashMap<StreamId, Channel>,
+    channels: StreamMap<Channel>,
     events: VecDeque<ChannelEvent>,
     scratch: Vec<u8>,
+    /// The peer's `a=max-message-size` (RFC 8841 section 6.1); `None` when unknown or 0
+    /// ("any size"), so only our own limit applies.
+    remote_max_message_size: Option<usize>,
     /// Messages dropped: unknown PPID, no channel, bad DCEP.
     dropped: u64,
 }
@@ -221,9 +245,10 @@ impl DataChannels {
         Self {
             assoc: Association::new(config, now, rng),
             role,
-            channels: HashMap::new(),
+            channels: StreamMap::default(),
             events: VecDeque::with_capacity(64),
             scratch: Vec::new(),
+            remote_max_message_size: None,
             dropped: 0,
         }
     }
@@ -266,6 +291,26 @@ impl DataChannels {
             negotiated: c.negotiated,
             state: c.state,
         })
+    }
+
+    /// The largest message [`DataChannels::send`] accepts: our own
+    /// [`SctpConfig::max_message_size`], lowered to the peer's `a=max-message-size` once
+    /// known.
+    pub fn max_message_size(&self) -> usize {
+        let local = self.assoc.config().max_message_size;
+        self.remote_max_message_size.map_or(local, |r| r.min(local))
+    }
+
+    /// Applies the peer's `a=max-message-size` from SDP (RFC 8841 section 6.1): larger
+    /// messages are refused by [`DataChannels::send`] with [`ChannelSendError::TooLarge`].
+    /// 0 means the peer accepts messages of any size, so only our own limit applies.
+    /// Browsers announce 262144; an SDP without the attribute means 64 KiB
+    /// (RFC 8841 section 6.1), which the caller passes explicitly.
+    pub fn set_remote_max_message_size(&mut self, max: u64) {
+        self.remote_max_message_size = match max {
+            0 => None,
+            n => Some(usize::try_from(n).unwrap_or(usize::MAX)),
+        };
     }
 
     /// Bytes queued on a channel and not yet sent (`bufferedAmount`).
@@ -332,6 +377,7 @@ impl DataChannels {
             None => self.free_id().ok_or(OpenError::NoFreeId)?,
         };
         let negotiated = config.negotiated.is_some();
+        self.assoc.set_stream_priority(id, config.priority);
         self.channels.insert(
             id,
             Channel {
@@ -346,6 +392,7 @@ impl DataChannels {
                 announce: !negotiated,
                 incoming_reset: false,
                 outgoing_reset: false,
+                reopen: None,
             },
         );
         if self.assoc.is_established() {
@@ -370,7 +417,7 @@ impl DataChannels {
         if c.state != ChannelState::Open {
             return Err(ChannelSendError::NotOpen(c.state));
         }
-        let max = self.assoc.config().max_message_size;
+        let max = self.max_message_size();
         if data.len() > max {
             return Err(ChannelSendError::TooLarge {
                 size: data.len(),
@@ -405,7 +452,7 @@ impl DataChannels {
         match self.assoc.reset_streams(now, &[id]) {
             Ok(()) => {}
             Err(ResetError::NotEstablished | ResetError::Unsupported) => {
-                self.finish_close(id);
+                self.finish_close(now, id);
             }
         }
         self.process(now);
@@ -487,29 +534,43 @@ impl DataChannels {
                 }
                 Event::IncomingStreamReset(id) => {
                     let Some(c) = self.channels.get_mut(&id) else {
+                        // No channel here (its OPEN was refused, or it is long gone): reset
+                        // our side anyway so that the peer's close completes.
+                        let _ = self.assoc.reset_streams(now, &[id]);
                         continue;
                     };
                     c.incoming_reset = true;
                     if c.state != ChannelState::Closing {
                         c.state = ChannelState::Closing;
                         if self.assoc.reset_streams(now, &[id]).is_err() {
-                            self.finish_close(id);
+                            self.finish_close(now, id);
                             continue;
                         }
                     }
-                    self.maybe_closed(id);
+                    self.maybe_closed(now, id);
+                }
+                Event::OutgoingStreamResetRefused(id) => {
+                    // The peer will not reset its side for our close: there is nothing
+                    // left to wait for, so the channel ends here.
+                    if self
+                        .channels
+                        .get(&id)
+                        .is_some_and(|c| c.state == ChannelState::Closing)
+                    {
+                        self.finish_close(now, id);
+                    }
                 }
                 Event::OutgoingStreamReset(id) => {
                     if let Some(c) = self.channels.get_mut(&id) {
                         c.outgoing_reset = true;
                     }
-                    self.maybe_closed(id);
+                    self.maybe_closed(now, id);
                 }
                 Event::Closed(reason) => {
                     let mut ids: Vec<StreamId> = self.channels.keys().copied().collect();
                     ids.sort();
                     for id in ids {
-                        self.finish_close(id);
+                        self.finish_close(now, id);
                     }
                     self.events
                         .push_back(ChannelEvent::AssociationClosed(reason));
@@ -523,30 +584,26 @@ impl DataChannels {
         match m.ppid {
             Ppid::DCEP => match DcepMessage::parse(&m.data) {
                 Ok(DcepMessage::Open(open)) => {
-                    if self.channels.contains_key(&id) {
-                        self.dropped += 1;
-                        return;
+                    let open = PeerOpen {
+                        label: open.label.to_owned(),
+                        protocol: open.protocol.to_owned(),
+                        ordered: open.ordered,
+                        reliability: open.reliability,
+                        priority: open.priority,
+                        early: Vec::new(),
+                        early_bytes: 0,
+                    };
+                    match self.channels.get_mut(&id) {
+                        None => self.accept_open(now, id, open),
+                        // The peer closed its side and already reuses the id: open it once
+                        // our side of the old channel is reset too.
+                        Some(c) if c.incoming_reset && c.reopen.is_none() => {
+                            c.reopen = Some(Box::new(open));
+                        }
+                        // A collision: the id is in use on our side (our own channel, or a
+                        // negotiated one). The peer broke RFC 8832 section 6's parity rule.
+                        Some(_) => self.dropped += 1,
                     }
-                    self.channels.insert(
-                        id,
-                        Channel {
-                            label: open.label.to_owned(),
-                            protocol: open.protocol.to_owned(),
-                            ordered: open.ordered,
-                            reliability: open.reliability,
-                            priority: open.priority,
-                            negotiated: false,
-                            state: ChannelState::Open,
-                            acked: true,
-                            announce: false,
-                            incoming_reset: false,
-                            outgoing_reset: false,
-                        },
-                    );
-                    let _ = self
-                        .assoc
-                        .send(now, id, Ppid::DCEP, &[0x02], SendOptions::default());
-                    self.events.push_back(ChannelEvent::Open(id));
                 }
                 Ok(DcepMessage::Ack) => {
                     if let Some(c) = self.channels.get_mut(&id) {
@@ -556,17 +613,24 @@ impl DataChannels {
                 Err(_) => self.dropped += 1,
             },
             Ppid::STRING | Ppid::BINARY | Ppid::STRING_EMPTY | Ppid::BINARY_EMPTY => {
-                let open = self
-                    .channels
-                    .get(&id)
-                    .is_some_and(|c| c.state == ChannelState::Open);
-                if !open {
-                    self.dropped += 1;
-                    return;
-                }
                 let binary = m.ppid == Ppid::BINARY || m.ppid == Ppid::BINARY_EMPTY;
                 let empty = m.ppid == Ppid::STRING_EMPTY || m.ppid == Ppid::BINARY_EMPTY;
                 let data = if empty { Bytes::new() } else { m.data };
+                let window = self.assoc.config().receive_window as usize;
+                match self.channels.get_mut(&id) {
+                    Some(c) if c.state == ChannelState::Open => {}
+                    Some(Channel {
+                        reopen: Some(open), ..
+                    }) if open.early_bytes + data.len() <= window => {
+                        open.early_bytes += data.len();
+                        open.early.push((data, binary));
+                        return;
+                    }
+                    _ => {
+                        self.dropped += 1;
+                        return;
+                    }
+                }
                 self.events
                     .push_back(ChannelEvent::Message { id, data, binary });
             }
@@ -574,19 +638,55 @@ impl DataChannels {
         }
     }
 
-    fn maybe_closed(&mut self, id: StreamId) {
+    /// Opens the channel the peer announced and answers with DATA_CHANNEL_ACK.
+    fn accept_open(&mut self, now: Instant, id: StreamId, mut open: PeerOpen) {
+        self.assoc.set_stream_priority(id, open.priority);
+        self.channels.insert(
+            id,
+            Channel {
+                label: open.label,
+                protocol: open.protocol,
+                ordered: open.ordered,
+                reliability: open.reliability,
+                priority: open.priority,
+                negotiated: false,
+                state: ChannelState::Open,
+                acked: true,
+                announce: false,
+                incoming_reset: false,
+                outgoing_reset: false,
+                reopen: None,
+            },
+        );
+        let _ = self
+            .assoc
+            .send(now, id, Ppid::DCEP, &[0x02], SendOptions::default());
+        self.events.push_back(ChannelEvent::Open(id));
+        for (data, binary) in open.early.drain(..) {
+            self.events
+                .push_back(ChannelEvent::Message { id, data, binary });
+        }
+    }
+
+    fn maybe_closed(&mut self, now: Instant, id: StreamId) {
         if self
             .channels
             .get(&id)
             .is_some_and(|c| c.incoming_reset && c.outgoing_reset)
         {
-            self.finish_close(id);
+            self.finish_close(now, id);
         }
     }
 
-    fn finish_close(&mut self, id: StreamId) {
-        if self.channels.remove(&id).is_some() {
-            self.events.push_back(ChannelEvent::Closed(id));
+    fn finish_close(&mut self, now: Instant, id: StreamId) {
+        let Some(c) = self.channels.remove(&id) else {
+            return;
+        };
+        self.events.push_back(ChannelEvent::Closed(id));
+        if let Some(open) = c.reopen
+            && self.assoc.is_established()
+        {
+            self.accept_open(now, id, *open);
         }
     }
 }

@@ -40,8 +40,12 @@
 //!     FORWARD-TSNs even when no TSN is skipped, so the peer drops its head. The receiver
 //!     drops ordered fragments up to each named SSN and unordered ones up to the new
 //!     cumulative TSN.
+//!   - Stream scheduling: weighted fair queueing by message among the streams with data
+//!     queued, weighted by [`Association::set_stream_priority`] (RFC 8831 section 6.4:
+//!     128, 256, 512, 1024); equal priorities take turns.
 //!   - Stream reset (RFC 6525): Outgoing SSN Reset Requests and responses, deferred until
-//!     the peer's last TSN has arrived; this is how data channels close.
+//!     the peer's last TSN has arrived; this is how data channels close. A refusal is
+//!     reported as [`Event::OutgoingStreamResetRefused`].
 //!   - HEARTBEAT every 30 s (RTT sample, error counting), ABORT (both ways, T bit), the
 //!     SHUTDOWN sequence (section 9.2), ERROR chunks for unrecognised chunk types, stale
 //!     cookies, invalid streams.
@@ -61,14 +65,21 @@
 //!   without a further copy. Held bytes (out-of-order chunks, partial and undelivered
 //!   messages) stay under the receive window plus one message; tracked out-of-order TSNs
 //!   under `max_out_of_order`.
-//! - Steady state allocates only when an arena (256 KiB) must be replaced because slices of
-//!   it are still held: measured at under 0.02 allocations per packet
-//!   (`tests/tests/sctp_alloc.rs`).
+//! - The arenas are pools of 256 KiB buffers: a full buffer is retired, and a retired one
+//!   whose slices have all been dropped is taken back without allocating, so a steady
+//!   transfer allocates nothing once the pools hold what is in flight (bounded by the send
+//!   buffer limit and by the receive window plus one message). Buffers no longer used are
+//!   freed at each heartbeat interval, all of them on close. A message's first fragment
+//!   starts where 32 KiB fit behind it, so fragments that arrive in order join without a
+//!   copy. Zero allocations per message after warm-up, asserted by
+//!   `tests/tests/sctp_alloc.rs` and, over DTLS, `tests/tests/dcdtls_alloc.rs`.
+//! - The scan of outstanding chunks for retransmissions runs only once one is marked, and
+//!   per-stream state is found through a multiplicative hash of the stream id.
 //!
 //! # Not yet
 //!
-//! - No I-DATA (RFC 8260) and no stream scheduler: queued messages go first in, first out
-//!   across streams; data channel priority is not applied.
+//! - No I-DATA (RFC 8260): a message is sent to its end before the scheduler picks the
+//!   next, so a large low-priority message delays a high-priority one by its own length.
 //! - No association restart (a COOKIE ECHO with new tags while established is ignored);
 //!   Incoming SSN Reset Requests are answered "denied"; no SSN/TSN reset or Add Streams.
 //! - No cwnd decay after idle periods or max-burst limit; gap-ack reneging is not handled.
@@ -77,6 +88,7 @@
 //! - Not yet wired to DTLS or the fuzz harness (`core/src/fuzz.rs`).
 
 pub mod association;
+pub(crate) mod stream_map;
 pub mod wire;
 
 pub use self::association::{

@@ -9,8 +9,8 @@ use sansrtc::sctp::Association;
 
 /// Anything that speaks SCTP packets in the sansrtc vocabulary.
 pub trait Machine {
-    /// A packet arrived.
-    fn handle_packet(&mut self, now: Instant, packet: &[u8]);
+    /// A packet arrived; the machine may modify it in place (decrypt it).
+    fn handle_packet(&mut self, now: Instant, packet: &mut [u8]);
     /// Timers due.
     fn handle_timeout(&mut self, now: Instant);
     /// The next packet, if any.
@@ -20,7 +20,7 @@ pub trait Machine {
 }
 
 impl Machine for Association {
-    fn handle_packet(&mut self, now: Instant, packet: &[u8]) {
+    fn handle_packet(&mut self, now: Instant, packet: &mut [u8]) {
         Self::handle_packet(self, now, packet);
     }
     fn handle_timeout(&mut self, now: Instant) {
@@ -35,7 +35,7 @@ impl Machine for Association {
 }
 
 impl Machine for DataChannels {
-    fn handle_packet(&mut self, now: Instant, packet: &[u8]) {
+    fn handle_packet(&mut self, now: Instant, packet: &mut [u8]) {
         Self::handle_packet(self, now, packet);
     }
     fn handle_timeout(&mut self, now: Instant) {
@@ -51,11 +51,15 @@ impl Machine for DataChannels {
 
 /// A drop filter: sees each packet (its index in that direction and its bytes) and says
 /// whether to drop it.
+/// The largest packet the link carries (SCTP MTUs and DTLS datagrams are under it).
+const PACKET_MAX: usize = 2048;
+
 type DropFn = Box<dyn FnMut(u64, &[u8]) -> bool>;
 
 /// One direction of the link.
 struct Direction {
-    queue: VecDeque<(Instant, Vec<u8>)>,
+    /// Packets in flight: delivery time, buffer, length.
+    queue: VecDeque<(Instant, Vec<u8>, usize)>,
     sent: u64,
     drop: Option<DropFn>,
 }
@@ -71,7 +75,6 @@ pub struct Pair<M: Machine> {
     latency: Duration,
     ab: Direction,
     ba: Direction,
-    buf: Vec<u8>,
     pool: Vec<Vec<u8>>,
 }
 
@@ -91,8 +94,7 @@ impl<M: Machine> Pair<M> {
             latency,
             ab: dir(),
             ba: dir(),
-            buf: vec![0; 65_536],
-            pool: (0..4096).map(|_| Vec::with_capacity(2048)).collect(),
+            pool: (0..4096).map(|_| vec![0; PACKET_MAX]).collect(),
         }
     }
 
@@ -121,26 +123,23 @@ impl<M: Machine> Pair<M> {
         (self.ab.sent, self.ba.sent)
     }
 
-    fn drain(
-        m: &mut M,
-        dir: &mut Direction,
-        buf: &mut [u8],
-        pool: &mut Vec<Vec<u8>>,
-        now: Instant,
-        at: Instant,
-    ) {
-        while let Some(n) = m.poll_transmit(now, buf) {
+    fn drain(m: &mut M, dir: &mut Direction, pool: &mut Vec<Vec<u8>>, now: Instant, at: Instant) {
+        loop {
+            // Written straight into a pooled packet buffer: no copy on the way.
+            let mut v = pool.pop().unwrap_or_else(|| vec![0; PACKET_MAX]);
+            let Some(n) = m.poll_transmit(now, &mut v) else {
+                pool.push(v);
+                break;
+            };
             let index = dir.sent;
             dir.sent += 1;
             if let Some(drop) = &mut dir.drop
-                && drop(index, &buf[..n])
+                && drop(index, &v[..n])
             {
+                pool.push(v);
                 continue;
             }
-            let mut v = pool.pop().unwrap_or_default();
-            v.clear();
-            v.extend_from_slice(&buf[..n]);
-            dir.queue.push_back((at, v));
+            dir.queue.push_back((at, v, n));
         }
     }
 
@@ -148,25 +147,11 @@ impl<M: Machine> Pair<M> {
     /// handles it. Returns `false` when nothing is left to do.
     pub fn step(&mut self) -> bool {
         let at = self.now + self.latency;
-        Self::drain(
-            &mut self.a,
-            &mut self.ab,
-            &mut self.buf,
-            &mut self.pool,
-            self.now,
-            at,
-        );
-        Self::drain(
-            &mut self.b,
-            &mut self.ba,
-            &mut self.buf,
-            &mut self.pool,
-            self.now,
-            at,
-        );
+        Self::drain(&mut self.a, &mut self.ab, &mut self.pool, self.now, at);
+        Self::drain(&mut self.b, &mut self.ba, &mut self.pool, self.now, at);
         let next = [
-            self.ab.queue.front().map(|(t, _)| *t),
-            self.ba.queue.front().map(|(t, _)| *t),
+            self.ab.queue.front().map(|(t, ..)| *t),
+            self.ba.queue.front().map(|(t, ..)| *t),
             self.a.poll_timeout(),
             self.b.poll_timeout(),
         ]
@@ -180,15 +165,15 @@ impl<M: Machine> Pair<M> {
             self.now = next;
         }
         let now = self.now;
-        while self.ab.queue.front().is_some_and(|(t, _)| *t <= now) {
-            if let Some((_, v)) = self.ab.queue.pop_front() {
-                self.b.handle_packet(now, &v);
+        while self.ab.queue.front().is_some_and(|(t, ..)| *t <= now) {
+            if let Some((_, mut v, n)) = self.ab.queue.pop_front() {
+                self.b.handle_packet(now, &mut v[..n]);
                 self.pool.push(v);
             }
         }
-        while self.ba.queue.front().is_some_and(|(t, _)| *t <= now) {
-            if let Some((_, v)) = self.ba.queue.pop_front() {
-                self.a.handle_packet(now, &v);
+        while self.ba.queue.front().is_some_and(|(t, ..)| *t <= now) {
+            if let Some((_, mut v, n)) = self.ba.queue.pop_front() {
+                self.a.handle_packet(now, &mut v[..n]);
                 self.pool.push(v);
             }
         }

@@ -11,7 +11,7 @@ use sansrtc_tests::sctp::Pair;
 
 use super::*;
 
-fn dc_pair(seed: u64) -> Pair<DataChannels> {
+pub(super) fn dc_pair(seed: u64) -> Pair<DataChannels> {
     let t0 = epoch();
     let config = SctpConfig::default();
     let mut a = DataChannels::new(config.clone(), DtlsRole::Client, t0, &mut rng(seed));
@@ -21,12 +21,12 @@ fn dc_pair(seed: u64) -> Pair<DataChannels> {
     Pair::new(a, b, t0, Duration::from_millis(10))
 }
 
-fn drain(d: &mut DataChannels) -> Vec<ChannelEvent> {
+pub(super) fn drain(d: &mut DataChannels) -> Vec<ChannelEvent> {
     std::iter::from_fn(|| d.poll_event()).collect()
 }
 
 /// Runs until `f` finds what it wants in b's (and a's) events; returns all events seen.
-fn run_collect(
+pub(super) fn run_collect(
     p: &mut Pair<DataChannels>,
     mut f: impl FnMut(&[ChannelEvent], &[ChannelEvent]) -> bool,
 ) -> (Vec<ChannelEvent>, Vec<ChannelEvent>) {
@@ -193,4 +193,81 @@ fn datachannel_buffered_amount_low_fires() {
         "fires once on the crossing"
     );
     assert!(p.a.buffered_amount(id) <= 64 * 1024);
+}
+
+#[test]
+fn datachannel_max_message_size_remote_limits_send() {
+    let mut p = dc_pair(35);
+    let id =
+        p.a.open(p.now(), ChannelConfig::new("remote limit"))
+            .unwrap();
+    run_collect(&mut p, |ea, eb| {
+        ea.contains(&ChannelEvent::Open(id)) && eb.contains(&ChannelEvent::Open(id))
+    });
+    // The peer announced a=max-message-size:65536 in its SDP.
+    p.a.set_remote_max_message_size(65536);
+    assert_eq!(p.a.max_message_size(), 65536);
+    let err = p.a.send(p.now(), id, &vec![1; 65537], true).unwrap_err();
+    assert_eq!(
+        err,
+        ChannelSendError::TooLarge {
+            size: 65537,
+            max: 65536
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "message of 65537 bytes exceeds the maximum message size of 65536"
+    );
+    assert_eq!(
+        p.a.buffered_amount(id),
+        0,
+        "nothing queued for a refused send"
+    );
+    // Exactly the peer's limit goes through intact.
+    let exact: Vec<u8> = (0..65536).map(|i| (i % 251) as u8).collect();
+    p.a.send(p.now(), id, &exact, true).unwrap();
+    let (_, eb) = run_collect(&mut p, |_, eb| {
+        eb.iter().any(|e| matches!(e, ChannelEvent::Message { .. }))
+    });
+    assert!(
+        eb.iter()
+            .any(|e| matches!(e, ChannelEvent::Message { data, .. } if data[..] == exact[..]))
+    );
+    // The other direction is not limited by a's setting.
+    p.b.send(p.now(), id, &vec![2; 100_000], true).unwrap();
+}
+
+#[test]
+fn datachannel_max_message_size_remote_zero_and_larger_keep_local_limit() {
+    let mut p = dc_pair(36);
+    let id = p.a.open(p.now(), ChannelConfig::new("any size")).unwrap();
+    run_collect(&mut p, |ea, _| ea.contains(&ChannelEvent::Open(id)));
+    let local = sansrtc::sctp::association::DEFAULT_MAX_MESSAGE_SIZE;
+    // 0: the peer takes any size (RFC 8841 section 6.1); our own limit still applies.
+    p.a.set_remote_max_message_size(0);
+    assert_eq!(p.a.max_message_size(), local);
+    // A larger remote limit than ours does not raise ours.
+    p.a.set_remote_max_message_size(u64::MAX);
+    assert_eq!(p.a.max_message_size(), local);
+    assert_eq!(
+        p.a.send(p.now(), id, &vec![0; local + 1], true),
+        Err(ChannelSendError::TooLarge {
+            size: local + 1,
+            max: local
+        })
+    );
+    // The browsers' 262144 equals our default.
+    p.a.set_remote_max_message_size(262_144);
+    p.a.send(p.now(), id, &vec![3; 262_144], true).unwrap();
+    // A limit applies to channels opened later and to empty messages not at all.
+    p.a.set_remote_max_message_size(1);
+    let later = p.a.open(p.now(), ChannelConfig::new("later")).unwrap();
+    run_collect(&mut p, |ea, _| ea.contains(&ChannelEvent::Open(later)));
+    assert!(matches!(
+        p.a.send(p.now(), later, b"ab", true),
+        Err(ChannelSendError::TooLarge { size: 2, max: 1 })
+    ));
+    p.a.send(p.now(), later, b"a", true).unwrap();
+    p.a.send(p.now(), later, b"", true).unwrap();
 }

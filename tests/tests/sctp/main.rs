@@ -11,8 +11,10 @@ use sansrtc_tests::sctp::Pair;
 
 mod cc;
 mod datachannel;
+mod dc_close;
 mod handshake;
 mod loss;
+mod priority;
 mod props;
 mod throughput;
 mod transfer;

@@ -2,14 +2,16 @@
 //! sections 6.2 and 6.7), reassembly and ordered/unordered delivery (section 6.5 and 6.9),
 //! and FORWARD-TSN (RFC 3758 section 3.6).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::time::Instant;
 
 use bytes::BytesMut;
 use smallvec::SmallVec;
 
+use super::arena::Arena;
 use super::timer::Timer;
 use super::{Association, Event, Message, SctpConfig};
+use crate::sctp::stream_map::StreamMap;
 use crate::sctp::wire::{
     DataChunk, DataFlags, ErrorCause, ForwardTsnChunk, PacketWriter, Ppid, Ssn, StreamId, Tsn,
 };
@@ -19,8 +21,11 @@ const MAX_DUPS: usize = 32;
 /// Gap ack blocks per SACK at most (each 4 bytes; 64 keeps a SACK under 300 bytes and on the
 /// stack).
 const MAX_GAPS: usize = 64;
-/// The receive arena's capacity: chunk payloads are copied into it once.
+/// The size of each receive arena buffer: chunk payloads are copied into one once.
 const RECV_ARENA: usize = 256 * 1024;
+/// Room kept contiguous for a message's first fragment, so that the fragments of a message
+/// up to this size that arrive in order join without a copy.
+const CONTIGUOUS: usize = 32 * 1024;
 
 /// A fragment waiting for the rest of its message or for its turn.
 #[derive(Debug)]
@@ -51,14 +56,14 @@ pub(super) struct Inbound {
     dups: SmallVec<[Tsn; MAX_DUPS]>,
     packets_unacked: u32,
     pub(super) ack_now: bool,
-    pub(super) streams: HashMap<StreamId, InStream>,
+    pub(super) streams: StreamMap<InStream>,
     /// User bytes held: fragments plus delivered messages not yet polled.
     pub(super) held: usize,
     /// The part of `held` in messages not yet polled.
     pub(super) undelivered: usize,
     window: usize,
     max_streams: u16,
-    arena: BytesMut,
+    arena: Arena,
 }
 
 impl Inbound {
@@ -70,12 +75,15 @@ impl Inbound {
             dups: SmallVec::new(),
             packets_unacked: 0,
             ack_now: false,
-            streams: HashMap::new(),
+            streams: StreamMap::default(),
             held: 0,
             undelivered: 0,
             window: config.receive_window as usize,
             max_streams: config.streams,
-            arena: BytesMut::with_capacity(RECV_ARENA),
+            arena: Arena::new(
+                RECV_ARENA,
+                config.receive_window as usize + config.max_message_size,
+            ),
         }
     }
 
@@ -91,15 +99,21 @@ impl Inbound {
         self.ooo.clear();
         self.held = 0;
         self.undelivered = 0;
+        self.arena.trim();
     }
 
-    /// Copies a payload into the arena (reused once earlier slices are dropped).
-    fn copy_in(&mut self, payload: &[u8]) -> BytesMut {
-        if self.arena.capacity() < payload.len() {
-            self.arena.reserve(payload.len().max(RECV_ARENA));
+    /// Copies a payload into the arena (reused once earlier slices are dropped). A first
+    /// fragment starts where the rest of its message fits behind it.
+    fn copy_in(&mut self, payload: &[u8], first_fragment: bool) -> BytesMut {
+        if first_fragment {
+            self.arena.reserve(CONTIGUOUS.max(payload.len()));
         }
-        self.arena.extend_from_slice(payload);
-        self.arena.split()
+        self.arena.copy(payload)
+    }
+
+    /// Frees arena buffers no held fragment or undelivered message uses any more.
+    pub(super) fn release_idle_buffers(&mut self) {
+        self.arena.release_idle();
     }
 
     /// Marks `tsn` (after `cum`) received and advances the cumulative TSN.
@@ -175,7 +189,8 @@ impl Association {
     /// otherwise and tries to assemble.
     fn receive_fragment(&mut self, d: &DataChunk<'_>) {
         let i = &mut self.inb;
-        let data = i.copy_in(d.payload);
+        let first_fragment = d.flags.is_begin() && !d.flags.is_end();
+        let data = i.copy_in(d.payload, first_fragment);
         i.held += data.len();
         let stream = i.streams.entry(d.stream).or_default();
         let whole = d.flags.is_begin() && d.flags.is_end();

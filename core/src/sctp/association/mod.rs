@@ -20,6 +20,7 @@ use self::reconfig::Reconfig;
 use self::timer::{Timer, TimerTable};
 use super::wire::{Chunk, ErrorCause, Packet, Ppid, StreamId, Tsn, VerificationTag};
 
+mod arena;
 mod config;
 mod cookie;
 mod error;
@@ -27,6 +28,7 @@ mod handshake;
 mod inbound;
 mod outbound;
 mod reconfig;
+mod scheduler;
 mod stats;
 #[cfg(test)]
 mod tests;
@@ -118,6 +120,10 @@ pub enum Event {
     IncomingStreamReset(StreamId),
     /// Our outgoing side of this stream was reset at our request.
     OutgoingStreamReset(StreamId),
+    /// The peer refused to reset our outgoing side of this stream (an RFC 6525 result
+    /// other than "performed" or "in progress"): the stream stays as it was, its SSNs
+    /// running on, and sends are allowed again.
+    OutgoingStreamResetRefused(StreamId),
     /// The association closed.
     Closed(CloseReason),
 }
@@ -176,6 +182,7 @@ struct Control {
 /// - timers: [`Association::handle_timeout`], [`Association::poll_timeout`];
 /// - commands: [`Association::send`], [`Association::send_bytes`],
 ///   [`Association::reset_streams`], [`Association::set_buffered_amount_low_threshold`],
+///   [`Association::set_stream_priority`],
 ///   [`Association::shutdown`], [`Association::abort`];
 /// - output: [`Association::poll_transmit`], [`Association::poll_event`];
 /// - getters: state, statistics, congestion window, buffered amounts.
@@ -550,6 +557,22 @@ impl Association {
         Ok(())
     }
 
+    /// Sets the scheduling weight of `stream`: the data channel priority of RFC 8831
+    /// section 6.4 (W3C very-low 128, low 256, medium 512, high 1024; 256 unless set).
+    /// Streams with data queued share the link in proportion to their priorities (weighted
+    /// fair queueing by message); equal priorities take turns. 0 counts as 1.
+    pub fn set_stream_priority(&mut self, stream: StreamId, priority: u16) {
+        self.out.stream_mut(stream).queue.priority = priority;
+    }
+
+    /// A stream's scheduling weight (see [`Association::set_stream_priority`]).
+    pub fn stream_priority(&self, stream: StreamId) -> u16 {
+        self.out
+            .streams
+            .get(&stream)
+            .map_or(scheduler::DEFAULT_PRIORITY, |s| s.queue.priority)
+    }
+
     /// Sets the threshold under which [`Event::BufferedAmountLow`] fires for `stream`.
     pub fn set_buffered_amount_low_threshold(&mut self, stream: StreamId, threshold: usize) {
         self.out.stream_mut(stream).low_threshold = threshold;
@@ -685,6 +708,9 @@ impl Association {
         if self.state != AssociationState::Established {
             return;
         }
+        // Once per heartbeat interval, memory a past burst left in the arenas goes back.
+        self.out.release_idle_buffers();
+        self.inb.release_idle_buffers();
         if self.ctl.heartbeat_outstanding && !self.count_error() {
             return;
         }

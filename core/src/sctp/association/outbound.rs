@@ -2,15 +2,18 @@
 //! retransmission, congestion control (RFC 9260 sections 6 and 7) and partial reliability
 //! (RFC 3758 section 3.5).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 
+use super::arena::Arena;
+use super::scheduler::{Scheduler, StreamQueue};
 use super::timer::Timer;
 use super::{
     Association, AssociationState, Event, Reliability, SctpConfig, SendError, SendOptions,
 };
+use crate::sctp::stream_map::StreamMap;
 use crate::sctp::wire::{
     DATA_HEADER_LEN, DataFlags, PacketWriter, Ppid, Ssn, StreamId, Tsn, padded_data_len,
 };
@@ -18,8 +21,9 @@ use crate::sctp::wire::{
 /// Fragments smaller than this are not started at the tail of a packet; the rest of the
 /// message waits for the next packet (avoids needless tiny fragments).
 const MIN_FRAGMENT: usize = 64;
-/// The send arena's capacity: messages are copied into it and sliced out as `Bytes`; once
-/// every slice is dropped (acknowledged) the space is reused without allocating.
+/// The size of each send arena buffer: messages are copied into one and sliced out as
+/// `Bytes`; once every slice is dropped (acknowledged) the space is reused without
+/// allocating.
 const SEND_ARENA: usize = 256 * 1024;
 /// How many FORWARD-TSNs repeat an SSN skip that moves no TSN (nothing acknowledges
 /// those, so they are repeated instead).
@@ -80,13 +84,13 @@ impl Rto {
 
 /// A message waiting to be (fully) fragmented.
 #[derive(Debug)]
-struct OutMessage {
+pub(super) struct OutMessage {
     id: u64,
-    stream: StreamId,
+    pub(super) stream: StreamId,
     ppid: Ppid,
     ssn: Ssn,
     unordered: bool,
-    data: Bytes,
+    pub(super) data: Bytes,
     /// Bytes already cut into chunks.
     sent: usize,
     reliability: Reliability,
@@ -137,12 +141,14 @@ pub(super) struct OutStream {
     pub(super) low_threshold: usize,
     /// A reset is pending: no new sends.
     pub(super) resetting: bool,
+    /// Messages not yet fully cut into chunks, and their scheduling weight.
+    pub(super) queue: StreamQueue,
 }
 
 /// The sending half of an association.
 #[derive(Debug)]
 pub(super) struct Outbound {
-    queue: VecDeque<OutMessage>,
+    pub(super) sched: Scheduler,
     pub(super) queued_bytes: usize,
     inflight: VecDeque<SentChunk>,
     pub(super) inflight_bytes: usize,
@@ -156,9 +162,13 @@ pub(super) struct Outbound {
     partial_bytes_acked: usize,
     fast_recovery_exit: Option<Tsn>,
     fast_pending: bool,
+    /// Some chunk may be marked for retransmission: set whenever one is marked, cleared
+    /// when a scan of the outstanding chunks finds none left (so a steady transfer does not
+    /// scan them for every packet).
+    retransmit_marked: bool,
     pub(super) peer_rwnd: usize,
     pub(super) rto: Rto,
-    pub(super) streams: HashMap<StreamId, OutStream>,
+    pub(super) streams: StreamMap<OutStream>,
     next_msg: u64,
     pub(super) forward_tsn: bool,
     forward_streams: Vec<(StreamId, Ssn)>,
@@ -168,7 +178,7 @@ pub(super) struct Outbound {
     /// Each entry: stream, SSN, the message's last TSN, sends left. An entry goes out once
     /// the FORWARD-TSN's new cumulative TSN covers that last TSN.
     skips: Vec<(StreamId, Ssn, Tsn, u8)>,
-    arena: BytesMut,
+    arena: Arena,
     mtu: usize,
     pub(super) max_streams: u16,
 }
@@ -177,7 +187,7 @@ impl Outbound {
     pub(super) fn new(config: &SctpConfig, initial_tsn: Tsn) -> Self {
         let mtu = config.mtu;
         Self {
-            queue: VecDeque::with_capacity(256),
+            sched: Scheduler::with_capacity(16),
             queued_bytes: 0,
             inflight: VecDeque::with_capacity(1024),
             inflight_bytes: 0,
@@ -191,14 +201,15 @@ impl Outbound {
             partial_bytes_acked: 0,
             fast_recovery_exit: None,
             fast_pending: false,
+            retransmit_marked: false,
             peer_rwnd: config.receive_window as usize,
             rto: Rto::new(config),
-            streams: HashMap::new(),
+            streams: StreamMap::default(),
             next_msg: 0,
             forward_tsn: false,
             forward_streams: Vec::with_capacity(MAX_FORWARD_STREAMS),
             skips: Vec::with_capacity(MAX_FORWARD_STREAMS),
-            arena: BytesMut::with_capacity(SEND_ARENA),
+            arena: Arena::new(SEND_ARENA, config.send_buffer_limit),
             mtu,
             max_streams: config.streams,
         }
@@ -210,22 +221,24 @@ impl Outbound {
 
     /// Copies `data` into the send arena (reused once earlier slices are dropped).
     pub(super) fn copy_in(&mut self, data: &[u8]) -> Bytes {
-        if self.arena.capacity() < data.len() {
-            self.arena.reserve(data.len().max(SEND_ARENA));
-        }
-        self.arena.extend_from_slice(data);
-        self.arena.split().freeze()
+        self.arena.copy(data).freeze()
+    }
+
+    /// Frees arena buffers no queued or outstanding message uses any more.
+    pub(super) fn release_idle_buffers(&mut self) {
+        self.arena.release_idle();
     }
 
     /// Nothing queued and nothing outstanding.
     pub(super) fn is_idle(&self) -> bool {
-        self.queue.is_empty() && self.inflight.is_empty()
+        self.sched.is_empty() && self.inflight.is_empty()
     }
 
     /// Drops everything (the association closed).
     pub(super) fn clear(&mut self) {
-        self.queue.clear();
+        self.clear_queues();
         self.inflight.clear();
+        self.arena.trim();
         self.queued_bytes = 0;
         self.inflight_bytes = 0;
         self.flight = 0;
@@ -299,7 +312,7 @@ impl Association {
         } else {
             Reliability::Reliable
         };
-        o.queue.push_back(OutMessage {
+        o.push_message(OutMessage {
             id: o.next_msg,
             stream,
             ppid,
@@ -404,6 +417,7 @@ impl Association {
                     c.misses = c.misses.saturating_add(1);
                     if c.misses >= 3 {
                         c.state = ChunkState::Retransmit;
+                        o.retransmit_marked = true;
                         c.fast = true;
                         c.fast_done = true;
                         o.flight -= c.data.len();
@@ -482,6 +496,7 @@ impl Association {
         for c in o.inflight.iter_mut() {
             if c.state == ChunkState::InFlight {
                 c.state = ChunkState::Retransmit;
+                o.retransmit_marked = true;
             }
             c.fast = false;
         }
@@ -495,7 +510,7 @@ impl Association {
     }
 
     /// Gives up a whole message: its chunks become abandoned and its unsent rest is dropped.
-    fn abandon(&mut self, msg: u64) {
+    fn abandon(&mut self, stream: StreamId, msg: u64) {
         let o = &mut self.out;
         let mut any = false;
         for c in o.inflight.iter_mut().filter(|c| c.msg == msg) {
@@ -509,17 +524,17 @@ impl Association {
             c.fast = false;
         }
         let mut rest = None;
-        if let Some(front) = o.queue.front()
+        if let Some(front) = o.head(stream)
             && front.id == msg
         {
             rest = Some((front.stream, front.data.len() - front.sent));
             if !front.unordered && o.skips.len() < MAX_FORWARD_STREAMS {
-                // The front message is the one being cut: the last TSN is its own.
+                // The head message is the one being cut: the last TSN is its own.
                 let last = Tsn(o.next_tsn.0.wrapping_sub(1));
                 o.skips.push((front.stream, front.ssn, last, SKIP_SENDS));
                 o.forward_tsn = true;
             }
-            o.queue.pop_front();
+            o.pop_head(stream);
         }
         if let Some((stream, n)) = rest {
             self.unbuffer(stream, n);
@@ -611,30 +626,30 @@ impl Association {
     /// window allow (RFC 9260 sections 6.1 and 7.2).
     pub(super) fn write_data(&mut self, now: Instant, w: &mut PacketWriter<'_>) {
         let mut wrote = false;
-        // Retransmissions first.
+        // Retransmissions first. The scan ends early only at a chunk it could not send.
         let mut i = 0;
-        while let Some(c) = self.out.inflight.get(i) {
+        let mut blocked = false;
+        while self.out.retransmit_marked
+            && let Some(c) = self.out.inflight.get(i)
+        {
             if c.state != ChunkState::Retransmit {
                 i += 1;
                 continue;
             }
             // Without FORWARD-TSN at the peer nothing sent may be abandoned.
             if self.peer.forward_tsn && expired(c.reliability, c.created, c.transmits, now) {
-                let msg = c.msg;
-                self.abandon(msg);
+                let (stream, msg) = (c.stream, c.msg);
+                self.abandon(stream, msg);
                 i += 1;
                 continue;
             }
             let bypass = c.fast && self.out.fast_pending;
-            if !bypass && self.out.flight >= self.out.cwnd {
-                break;
-            }
-            if padded_data_len(c.data.len()) > w.remaining() {
-                break;
-            }
-            if w.push_data(c.flags, c.tsn, c.stream, c.ssn, c.ppid, &c.data)
-                .is_err()
+            if (!bypass && self.out.flight >= self.out.cwnd)
+                || padded_data_len(c.data.len()) > w.remaining()
+                || w.push_data(c.flags, c.tsn, c.stream, c.ssn, c.ppid, &c.data)
+                    .is_err()
             {
+                blocked = true;
                 break;
             }
             let o = &mut self.out;
@@ -648,6 +663,9 @@ impl Association {
             self.stats.retransmissions += 1;
             wrote = true;
             i += 1;
+        }
+        if !blocked {
+            self.out.retransmit_marked = false;
         }
         if wrote {
             self.out.fast_pending = false;
@@ -665,10 +683,13 @@ impl Association {
 
     fn write_new_data(&mut self, now: Instant, w: &mut PacketWriter<'_>) -> bool {
         let mut wrote = false;
-        while let Some(m) = self.out.queue.front() {
+        while let Some(stream) = self.out.next_stream() {
+            let Some(m) = self.out.head(stream) else {
+                break;
+            };
             if m.sent == 0 && expired(m.reliability, m.created, 0, now) {
-                let (stream, len) = (m.stream, m.data.len());
-                self.out.queue.pop_front();
+                let len = m.data.len();
+                self.out.pop_head(stream);
                 self.unbuffer(stream, len);
                 self.stats.messages_abandoned += 1;
                 continue;
@@ -676,7 +697,7 @@ impl Association {
             if self.out.flight >= self.out.cwnd {
                 break;
             }
-            let (first, unordered, stream) = (m.sent == 0, m.unordered, m.stream);
+            let (first, unordered) = (m.sent == 0, m.unordered);
             // An ordered message takes its SSN with its first TSN, so one that expires
             // unsent leaves no gap in the stream's sequence.
             let assign = first && !unordered;
@@ -741,13 +762,13 @@ impl Association {
             if assign {
                 o.stream_mut(stream).next_ssn = ssn.next();
             }
-            let done = o.queue.front_mut().is_none_or(|m| {
+            let done = o.head_mut(stream).is_none_or(|m| {
                 m.ssn = ssn;
                 m.sent += n;
                 m.sent == m.data.len()
             });
             if done {
-                o.queue.pop_front();
+                o.pop_head(stream);
             }
             self.unbuffer(stream, n);
             self.stats.data_chunks_sent += 1;
@@ -758,6 +779,9 @@ impl Association {
 
     /// Whether `stream` has queued data not yet cut into chunks.
     pub(super) fn has_queued(&self, stream: StreamId) -> bool {
-        self.out.queue.iter().any(|m| m.stream == stream)
+        self.out
+            .streams
+            .get(&stream)
+            .is_some_and(OutStream::has_queued)
     }
 }

@@ -111,6 +111,12 @@ impl Association {
         self.timers.set(Timer::Reconfig, now + self.out.rto.rto);
     }
 
+    /// Our outstanding request's sequence number and last TSN.
+    #[cfg(test)]
+    pub(super) fn reconfig_outstanding(&self) -> Option<(u32, Tsn)> {
+        self.reconfig.outstanding
+    }
+
     pub(super) fn on_reconfig_timer(&mut self, now: Instant) {
         if self.reconfig.outstanding.is_some() {
             self.reconfig.send_request = true;
@@ -192,7 +198,7 @@ impl Association {
         true
     }
 
-    fn on_reconfig_response(&mut self, now: Instant, seq: u32, result: ReconfigResult) {
+    pub(super) fn on_reconfig_response(&mut self, now: Instant, seq: u32, result: ReconfigResult) {
         let Some((outstanding, _)) = self.reconfig.outstanding else {
             return;
         };
@@ -215,8 +221,11 @@ impl Association {
             if performed {
                 self.out.reset_stream(s);
                 self.events.push_back(Event::OutgoingStreamReset(s));
-            } else if let Some(stream) = self.out.streams.get_mut(&s) {
-                stream.resetting = false;
+            } else {
+                if let Some(stream) = self.out.streams.get_mut(&s) {
+                    stream.resetting = false;
+                }
+                self.events.push_back(Event::OutgoingStreamResetRefused(s));
             }
         }
         self.reconfig.in_request.clear();

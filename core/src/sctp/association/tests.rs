@@ -96,3 +96,28 @@ fn garbage_is_counted_not_fatal() {
     let mut buf = [0; 1500];
     assert_eq!(a.poll_transmit(now, &mut buf), None);
 }
+
+#[test]
+fn refused_stream_reset_is_reported_and_the_stream_usable() {
+    let mut rng = ChaCha20Rng::seed_from_u64(3);
+    let now = epoch();
+    let mut a = Association::new(SctpConfig::default(), now, &mut rng);
+    // Pretend the handshake is done with a peer that announced RE-CONFIG.
+    a.state = AssociationState::Established;
+    a.peer.reconfig = true;
+    a.peer.outbound_streams = 16;
+    a.out.max_streams = 16;
+    let s = StreamId(3);
+    a.reset_streams(now, &[s]).unwrap();
+    assert_eq!(
+        a.send(now, s, Ppid::BINARY, b"x", SendOptions::default()),
+        Err(SendError::StreamResetting(3))
+    );
+    let (seq, _) = a.reconfig_outstanding().expect("request outstanding");
+    a.on_reconfig_response(now, seq, crate::sctp::wire::ReconfigResult::DENIED);
+    let events: Vec<Event> = std::iter::from_fn(|| a.poll_event()).collect();
+    assert_eq!(events, vec![Event::OutgoingStreamResetRefused(s)]);
+    assert!(a.reconfig_outstanding().is_none());
+    a.send(now, s, Ppid::BINARY, b"x", SendOptions::default())
+        .unwrap();
+}
