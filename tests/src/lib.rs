@@ -1,6 +1,7 @@
 //! Test support for sansrtc: the deterministic network simulator and scenario helpers.
 
 pub mod alloc;
+pub mod browser;
 pub mod dcdtls;
 pub mod ice;
 #[cfg(feature = "compare")]

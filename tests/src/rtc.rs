@@ -1,5 +1,5 @@
 //! Our peer connection ([`Rtc`]) as a simulator peer: [`RtcPeer`] records every event, can
-//! echo data-channel messages and media frames back, and counts what arrived; [`rtc_pair`]
+//! echo data-channel messages and media frames back, and counts what arrived; [`RtcPair`]
 //! builds two of them on a simulated network and negotiates them by SDP.
 
 use std::net::{IpAddr, SocketAddr};
@@ -161,7 +161,7 @@ pub struct RtcPair {
     pub b: HostId,
 }
 
-/// The addresses of [`rtc_pair`]'s hosts.
+/// The addresses of [`RtcPair`]'s hosts.
 pub const ADDR_A: &str = "10.0.0.1:5000";
 /// See [`ADDR_A`].
 pub const ADDR_B: &str = "10.0.0.2:5000";
