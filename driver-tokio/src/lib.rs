@@ -112,6 +112,12 @@ impl<M: Machine + Send + 'static> Handle<M> {
         rx.await.map_err(|_| Stopped)
     }
 
+    /// Queues `f` to run inside the driver task, without waiting for it (the driver runs
+    /// commands in the order they were queued).
+    pub fn submit(&self, f: impl FnOnce(&mut M, Instant) + Send + 'static) -> Result<(), Stopped> {
+        self.commands.send(Box::new(f)).map_err(|_| Stopped)
+    }
+
     /// The socket's local address.
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr

@@ -41,7 +41,6 @@ fn browser_chromium_harness() {
 /// 1000 messages from 1 byte to 64 KiB, half text and half binary, on a reliable ordered channel,
 /// an unordered one and a max-retransmits-0 one at once, all echoed byte-exact.
 #[test]
-#[ignore = "needs the Rtc echo server (lead wires it)"]
 fn browser_chromium_datachannel() {
     let timeout = Duration::from_secs(180);
     isolated("browser_chromium_datachannel", timeout, || {
@@ -51,7 +50,6 @@ fn browser_chromium_datachannel() {
 
 /// Chromium's fake camera as VP8 and its fake microphone as Opus come back and are decoded.
 #[test]
-#[ignore = "needs the Rtc echo server (lead wires it)"]
 fn browser_chromium_media_vp8() {
     let timeout = Duration::from_secs(60);
     isolated("browser_chromium_media_vp8", timeout, || {
@@ -61,7 +59,6 @@ fn browser_chromium_media_vp8() {
 
 /// Chromium's fake camera as H.264 and its fake microphone as Opus come back and are decoded.
 #[test]
-#[ignore = "needs the Rtc echo server (lead wires it)"]
 fn browser_chromium_media_h264() {
     let timeout = Duration::from_secs(60);
     isolated("browser_chromium_media_h264", timeout, || {

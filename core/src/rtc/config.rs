@@ -60,6 +60,10 @@ impl RtcConfig {
             // Browsers cap SCTP's timer backoff at a few seconds rather than RFC 9260's 60:
             // on a lossy path a long backoff stalls a reliable channel for a minute.
             rto_max: Duration::from_secs(3),
+            // Above the peer's 200 ms delayed SACK, so one lone packet's SACK does not fire
+            // T3-rtx spuriously (which abandons a max-retransmits-0 message); browsers keep
+            // their minimum RTO above it too.
+            rto_min: Duration::from_millis(400),
             ..SctpConfig::default()
         };
         Self {

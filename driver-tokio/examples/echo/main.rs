@@ -3,28 +3,19 @@
 //!
 //! Serves a page (`page.html`) whose JavaScript opens a peer connection to this server, sends
 //! data-channel messages (and optionally camera and microphone) and checks that they come back.
-//! The HTTP side lives in `http.rs`, the command line in `args.rs`.
+//! The HTTP side lives in `http.rs`, the command line in `args.rs`, the echo in `echo.rs`.
 //!
-//! Not wired yet: the peer connection. Until it is, every offer is refused with a `400` that says
-//! so; the page, the HTTP server and the Chromium harness (`tests/src/browser/`) already work.
+//! Every client gets its own peer connection; all of them share one UDP socket through an
+//! [`Endpoint`](sansrtc::Endpoint) run by the tokio driver.
 
 mod args;
+mod echo;
 mod http;
 
 use std::sync::Arc;
 
 use args::Args;
-use http::Answer;
-use tokio::net::TcpListener;
-
-/// Stands in for the peer connection until it is wired in: refuses every offer.
-struct NotWired;
-
-impl Answer for NotWired {
-    async fn answer(&self, _offer: String) -> Result<String, String> {
-        Err("the echo server's peer connection is not wired in yet".to_owned())
-    }
-}
+use tokio::net::{TcpListener, UdpSocket};
 
 #[tokio::main]
 async fn main() {
@@ -36,13 +27,27 @@ async fn main() {
             std::process::exit(1);
         }
     };
+    let socket = match UdpSocket::bind(args.udp_addr()).await {
+        Ok(socket) => socket,
+        Err(e) => {
+            eprintln!("echo: cannot bind UDP {}: {e}", args.udp_addr());
+            std::process::exit(1);
+        }
+    };
+    let server = match echo::EchoServer::start(socket) {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("echo: {e}");
+            std::process::exit(1);
+        }
+    };
     println!(
         "echo: serving http://{}/ (UDP on {})",
         args.http,
-        args.udp_addr()
+        server.udp_addr()
     );
     tokio::select! {
-        () = http::serve(listener, Arc::new(NotWired)) => {}
+        () = http::serve(listener, Arc::new(server)) => {}
         () = shutdown_signal() => println!("echo: shutting down"),
     }
 }
