@@ -197,3 +197,50 @@ fn rtc_answers_a_chromium_offer() {
         vec![(MediaKind::Video, both), (MediaKind::Audio, both)]
     );
 }
+
+#[test]
+fn rtc_renegotiate_stops_a_track() {
+    let mut pair = RtcPair::new(
+        seed_from_env(35),
+        LinkConfig::with_latency(Duration::from_millis(10)),
+    );
+    let audio = pair
+        .a()
+        .rtc
+        .add_track(MediaKind::Audio, Direction::SendRecv);
+    let video = pair
+        .a()
+        .rtc
+        .add_track(MediaKind::Video, Direction::SendRecv);
+    pair.negotiate();
+    assert!(pair.connect(Duration::from_secs(10)));
+    pair.a().rtc.stop_track(&video).expect("a track");
+    let now = pair.sim.now();
+    let frame = [0u8; 100];
+    let ts = sansrtc::rtp::RtpTimestamp(0);
+    assert!(
+        pair.a()
+            .rtc
+            .write_frame(now, &video, None, ts, &frame)
+            .is_err()
+    );
+    let offer = pair.a().rtc.create_offer(now).expect("offer");
+    assert!(offer.contains("m=video 0 "), "{offer}");
+    let answer = pair.b().rtc.accept_offer(now, &offer).expect("answer");
+    pair.a().rtc.accept_answer(now, &answer).expect("accept");
+    let b_video = pair
+        .b()
+        .rtc
+        .tracks()
+        .find(|t| t.mid == video)
+        .map(|t| t.direction);
+    assert_eq!(b_video, Some(Direction::Inactive));
+    // The other track keeps flowing.
+    pair.a()
+        .rtc
+        .write_frame(now, &audio, None, ts, &frame)
+        .expect("audio still goes");
+    pair.sim.run_for(Duration::from_secs(1));
+    assert_eq!(pair.b().frames.len(), 1);
+    assert_eq!(pair.a().rtc.state(), PeerState::Connected);
+}

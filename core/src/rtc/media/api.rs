@@ -27,6 +27,22 @@ impl Rtc {
         mid
     }
 
+    /// Stops a track (RFC 8829 section 4.2.4, `RTCRtpTransceiver.stop`): nothing more is sent
+    /// or delivered on it at once, and the next [`Rtc::create_offer`] writes its m-section
+    /// with port 0.
+    pub fn stop_track(&mut self, mid: &Mid) -> Result<(), MediaError> {
+        let request = self
+            .negotiation
+            .local
+            .media
+            .iter_mut()
+            .find(|r| &r.mid == mid && r.kind != MediaKind::Application)
+            .ok_or(MediaError::UnknownTrack)?;
+        request.stopped = true;
+        self.media.stop(mid);
+        Ok(())
+    }
+
     /// The negotiated tracks.
     pub fn tracks(&self) -> impl Iterator<Item = &TrackInfo> {
         self.media.tracks()

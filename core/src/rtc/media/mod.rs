@@ -256,6 +256,13 @@ impl Media {
 }
 
 impl Media {
+    /// Stops track `mid` here: inactive until the next exchange removes it.
+    fn stop(&mut self, mid: &Mid) {
+        if let Some(i) = self.track(mid) {
+            self.tracks[i].info.direction = Direction::Inactive;
+        }
+    }
+
     fn set_rtp_events(&mut self, mid: &Mid, on: bool) -> Result<(), MediaError> {
         let i = self.track(mid).ok_or(MediaError::UnknownTrack)?;
         self.tracks[i].rtp_events = on;
