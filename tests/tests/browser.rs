@@ -95,3 +95,13 @@ fn browser_chromium_custom_query() {
         open_page(&query, timeout).assert_pass();
     });
 }
+
+/// The server offers and Chromium answers (`offerer=server`): a data channel the page opens
+/// echoes, and VP8 video and Opus audio on the tracks the server offered loop back.
+#[test]
+fn browser_chromium_server_offers() {
+    let timeout = Duration::from_secs(90);
+    isolated("browser_chromium_server_offers", timeout, || {
+        open_page("offerer=server&dc=reliable&count=200&media=vp8", timeout).assert_pass();
+    });
+}

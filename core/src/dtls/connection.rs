@@ -451,8 +451,12 @@ impl Connection {
 
     /// The stateless part of the server (RFC 6347 section 4.2.1).
     fn handle_hello_stateless(&mut self, header: &RecordHeader, frag: &HandshakeFragment<'_>) {
-        if frag.header.msg_type != HandshakeType::CLIENT_HELLO || !frag.header.is_whole() {
+        if frag.header.msg_type != HandshakeType::CLIENT_HELLO {
             self.stats.dropped += 1;
+            return;
+        }
+        if !frag.header.is_whole() {
+            self.reassemble_hello(header, frag);
             return;
         }
         let Ok(ch) = ClientHello::parse(frag.body) else {
@@ -499,6 +503,31 @@ impl Connection {
         }
         self.pending_hvr = Some((out, body_at + body_len));
         self.stats.hello_verify_requests += 1;
+    }
+
+    /// A fragment of a ClientHello too big for one record (a browser's, with post-quantum key
+    /// shares, often is): held, bounded by one message of
+    /// [`DtlsConfig::max_handshake_message`], until the hello is whole. This is the only state
+    /// a server keeps before the cookie, and a new hello replaces it.
+    fn reassemble_hello(&mut self, header: &RecordHeader, frag: &HandshakeFragment<'_>) {
+        let seq = frag.header.message_seq;
+        if self.reassembler.next_seq() != seq {
+            let max = self.config.max_handshake_message;
+            self.reassembler = Reassembler::new(seq, max, max + HandshakeHeader::LEN);
+        }
+        if self.reassembler.insert(frag, 0) != Placed::Kept {
+            self.stats.dropped += 1;
+            return;
+        }
+        let Some(msg) = self.reassembler.pop() else {
+            return;
+        };
+        match HandshakeFragments::new(&msg.full).next() {
+            Some(Ok(whole)) if whole.header.is_whole() => {
+                self.handle_hello_stateless(header, &whole);
+            }
+            _ => self.stats.malformed += 1,
+        }
     }
 
     fn accept_hello(

@@ -226,6 +226,39 @@ fn fragments_to_a_small_mtu() {
     assert!(server.stats().datagrams_sent >= 5, "{:?}", server.stats());
 }
 
+/// A ClientHello split over several records (as Chromium's is, with post-quantum key shares)
+/// is reassembled by the server, with and without the cookie exchange, and in any order.
+#[test]
+fn server_reassembles_a_fragmented_client_hello() {
+    for (cookie, reverse) in [(true, false), (false, false), (false, true)] {
+        let now = epoch();
+        let mut rng = ChaCha20Rng::seed_from_u64(6);
+        let (mut cc, mut sc) = pair_configs();
+        cc.mtu = 120;
+        sc.cookie_exchange = cookie;
+        let mut client = Connection::client(cc, now, &mut rng);
+        let mut server = Connection::server(sc, now, &mut rng);
+        let mut buf = vec![0u8; 2000];
+        let mut hello = Vec::new();
+        while let Some(n) = client.poll_transmit(now, &mut buf) {
+            hello.push(buf[..n].to_vec());
+        }
+        assert!(hello.len() > 1, "the hello is fragmented");
+        if reverse {
+            hello.reverse();
+        }
+        for mut d in hello {
+            server.handle_record(now, &mut d);
+        }
+        pump(now, &mut client, &mut server);
+        assert!(
+            client.is_connected() && server.is_connected(),
+            "cookie {cookie}"
+        );
+        assert_eq!(server.stats().hello_verify_requests, u64::from(cookie));
+    }
+}
+
 /// Drivers move connections between threads.
 #[test]
 fn connection_is_send_and_sync() {

@@ -120,6 +120,13 @@ impl Rtc {
         Ok(id)
     }
 
+    /// Puts a data-channel m-section in the next offer even though no channel is open yet, so
+    /// the peer can open channels (they arrive as [`Event::ChannelOpen`]). Opening a channel
+    /// does this too.
+    pub fn add_data_section(&mut self) {
+        self.negotiation.want_data();
+    }
+
     /// Sends a message on an open channel: `binary` picks the PPID (text must be UTF-8 for
     /// the peer to read it as a string). Refused when the channel is not open, the message is
     /// larger than the peer's `a=max-message-size` or ours, or the send buffer is full (wait

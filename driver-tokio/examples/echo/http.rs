@@ -57,6 +57,17 @@ const MAX_CONNECTIONS: usize = 256;
 pub(crate) trait Answer: Send + Sync + 'static {
     /// Makes the SDP answer to `offer`, or says in one line why the offer is refused.
     fn answer(&self, offer: String) -> impl Future<Output = Result<String, String>> + Send;
+
+    /// The server offers (`POST /session`): a new session's id and its SDP offer, answered
+    /// by `POST /answer/<id>`.
+    fn offer(&self) -> impl Future<Output = Result<(u64, String), String>> + Send;
+
+    /// Applies the client's answer to the offer of session `id`.
+    fn accept_answer(
+        &self,
+        id: u64,
+        answer: String,
+    ) -> impl Future<Output = Result<(), String>> + Send;
 }
 
 /// How long the server waits for each step of a request.
@@ -387,8 +398,76 @@ async fn route<A: Answer>(request: Request, answerer: &A, timeouts: Timeouts) ->
         ("/" | "/index.html", _) => Response::error(405, "use GET").allow("GET, HEAD"),
         ("/offer", "POST") => offer(&head, body, answerer, timeouts).await,
         ("/offer", _) => Response::error(405, "POST an SDP offer here").allow("POST"),
-        _ => Response::error(404, "not found"),
+        ("/session", "POST") => session(answerer, timeouts).await,
+        ("/session", _) => Response::error(405, "POST to get an SDP offer").allow("POST"),
+        (path, method) => match path.strip_prefix("/answer/").map(str::parse::<u64>) {
+            Some(Ok(id)) if method == "POST" => answer(&head, body, id, answerer, timeouts).await,
+            Some(Ok(_)) => Response::error(405, "POST the SDP answer here").allow("POST"),
+            _ => Response::error(404, "not found"),
+        },
     }
+}
+
+/// `POST /session`: the server's offer, `201` with `Location: /answer/<id>`.
+async fn session<A: Answer>(answerer: &A, timeouts: Timeouts) -> Response {
+    match timeout(timeouts.answer, answerer.offer()).await {
+        Ok(Ok((id, offer))) => Response {
+            status: 201,
+            content_type: "application/sdp",
+            body: offer.into_bytes().into(),
+            allow: None,
+            location: Some(format!("/answer/{id}")),
+            head_only: false,
+        },
+        Ok(Err(reason)) => Response::error(400, reason),
+        Err(_elapsed) => Response::error(503, "no offer in time"),
+    }
+}
+
+/// `POST /answer/<id>`: the client's answer to session `id`'s offer; `204` once applied.
+async fn answer<A: Answer>(
+    head: &Head,
+    body: Vec<u8>,
+    id: u64,
+    answerer: &A,
+    timeouts: Timeouts,
+) -> Response {
+    let sdp = match sdp_body(head, body) {
+        Ok(sdp) => sdp,
+        Err(response) => return response,
+    };
+    match timeout(timeouts.answer, answerer.accept_answer(id, sdp)).await {
+        Ok(Ok(())) => Response {
+            status: 204,
+            content_type: "text/plain; charset=utf-8",
+            body: Cow::Borrowed(&[]),
+            allow: None,
+            location: None,
+            head_only: false,
+        },
+        Ok(Err(reason)) => Response::error(400, reason),
+        Err(_elapsed) => Response::error(503, "answer not applied in time"),
+    }
+}
+
+/// The UTF-8 SDP body of an `application/sdp` request, or the error response.
+fn sdp_body(head: &Head, body: Vec<u8>) -> Result<String, Response> {
+    match head.content_type.as_deref() {
+        Some(ct) if is_sdp(ct) => {}
+        Some(ct) => {
+            return Err(Response::error(
+                415,
+                format!("Content-Type is {ct:?}, not application/sdp"),
+            ));
+        }
+        None => {
+            return Err(Response::error(
+                415,
+                "Content-Type missing: send application/sdp",
+            ));
+        }
+    }
+    String::from_utf8(body).map_err(|_| Response::error(400, "SDP is not UTF-8"))
 }
 
 /// `POST /offer`: checks the content type and the body, then asks `answerer`.
@@ -398,15 +477,9 @@ async fn offer<A: Answer>(
     answerer: &A,
     timeouts: Timeouts,
 ) -> Response {
-    match head.content_type.as_deref() {
-        Some(ct) if is_sdp(ct) => {}
-        Some(ct) => {
-            return Response::error(415, format!("Content-Type is {ct:?}, not application/sdp"));
-        }
-        None => return Response::error(415, "Content-Type missing: send application/sdp"),
-    }
-    let Ok(offer) = String::from_utf8(body) else {
-        return Response::error(400, "offer is not UTF-8");
+    let offer = match sdp_body(head, body) {
+        Ok(sdp) => sdp,
+        Err(response) => return response,
     };
     match timeout(timeouts.answer, answerer.answer(offer)).await {
         Ok(Ok(answer)) => Response {
@@ -414,6 +487,7 @@ async fn offer<A: Answer>(
             content_type: "application/sdp",
             body: answer.into_bytes().into(),
             allow: None,
+            location: None,
             head_only: false,
         },
         Ok(Err(reason)) => Response::error(400, reason),
@@ -429,6 +503,8 @@ struct Response {
     body: Cow<'static, [u8]>,
     /// The `Allow` header of a `405`.
     allow: Option<&'static str>,
+    /// The `Location` header of a `201` that created something.
+    location: Option<String>,
     /// For `HEAD`: headers as for `GET`, no body.
     head_only: bool,
 }
@@ -440,6 +516,7 @@ impl Response {
             content_type: "text/html; charset=utf-8",
             body: PAGE.as_bytes().into(),
             allow: None,
+            location: None,
             head_only,
         }
     }
@@ -453,6 +530,7 @@ impl Response {
             content_type: "text/plain; charset=utf-8",
             body: body.into_bytes().into(),
             allow: None,
+            location: None,
             head_only: false,
         }
     }
@@ -469,8 +547,13 @@ async fn write_response(stream: &mut TcpStream, response: &Response) -> io::Resu
         .allow
         .map(|m| format!("Allow: {m}\r\n"))
         .unwrap_or_default();
+    let location = response
+        .location
+        .as_ref()
+        .map(|l| format!("Location: {l}\r\n"))
+        .unwrap_or_default();
     let head = format!(
-        "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n{allow}\
+        "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n{allow}{location}\
          Cache-Control: no-store\r\nConnection: close\r\n\r\n",
         response.status,
         reason_phrase(response.status),
@@ -489,6 +572,7 @@ fn reason_phrase(status: u16) -> &'static str {
     match status {
         200 => "OK",
         201 => "Created",
+        204 => "No Content",
         400 => "Bad Request",
         404 => "Not Found",
         405 => "Method Not Allowed",
@@ -656,6 +740,18 @@ mod tests {
                 Err("not an SDP offer".to_owned())
             }
         }
+
+        async fn offer(&self) -> Result<(u64, String), String> {
+            Ok((7, "v=0 server offer".to_owned()))
+        }
+
+        async fn accept_answer(&self, id: u64, answer: String) -> Result<(), String> {
+            match (id, answer.starts_with("v=0")) {
+                (7, true) => Ok(()),
+                (7, false) => Err("not an SDP answer".to_owned()),
+                _ => Err(format!("no session {id}")),
+            }
+        }
     }
 
     async fn start() -> SocketAddr {
@@ -738,6 +834,51 @@ mod tests {
         assert_eq!(r.status, 201);
         assert!(r.headers.contains("content-type: application/sdp\r\n"));
         assert_eq!(r.body, b"answer to v=0\r\n");
+    }
+
+    #[tokio::test]
+    async fn server_offers_and_takes_the_answer() {
+        let addr = start().await;
+        let r = request(addr, b"POST /session HTTP/1.1\r\nContent-Length: 0\r\n\r\n").await;
+        assert_eq!(r.status, 201);
+        assert!(
+            r.headers.contains("location: /answer/7\r\n"),
+            "{}",
+            r.headers
+        );
+        assert_eq!(r.body, b"v=0 server offer");
+        let answer = |path: &str, ct: &str, body: &str| {
+            format!(
+                "POST {path} HTTP/1.1\r\nContent-Type: {ct}\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            )
+        };
+        let r = request(
+            addr,
+            answer("/answer/7", "application/sdp", "v=0\r\n").as_bytes(),
+        )
+        .await;
+        assert_eq!(r.status, 204);
+        let r = request(
+            addr,
+            answer("/answer/8", "application/sdp", "v=0\r\n").as_bytes(),
+        )
+        .await;
+        assert_eq!((r.status, r.body.as_slice()), (400, &b"no session 8\n"[..]));
+        let r = request(
+            addr,
+            answer("/answer/7", "text/plain", "v=0\r\n").as_bytes(),
+        )
+        .await;
+        assert_eq!(r.status, 415);
+        let r = request(
+            addr,
+            answer("/answer/x", "application/sdp", "v=0").as_bytes(),
+        )
+        .await;
+        assert_eq!(r.status, 404);
+        let r = request(addr, b"GET /session HTTP/1.1\r\n\r\n").await;
+        assert_eq!(r.status, 405);
     }
 
     #[tokio::test]
