@@ -117,7 +117,10 @@ impl Answer for EchoServer {
     async fn accept_answer(&self, id: u64, answer: String) -> Result<(), String> {
         let peer = {
             let mut offered = self.offered.lock().map_err(|_| "poisoned".to_owned())?;
-            offered.1.remove(&id).ok_or(format!("no session {id}"))?
+            offered
+                .1
+                .remove(&id)
+                .ok_or_else(|| format!("no session {id}"))?
         };
         let applied = self.handle.with(move |endpoint, now| {
             let rtc = endpoint.peer_mut(peer).ok_or("session gone")?;

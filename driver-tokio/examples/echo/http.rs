@@ -893,7 +893,7 @@ mod tests {
         let r = request(addr, &post("application/sdp", b"v=0\xff")).await;
         assert_eq!(
             (r.status, r.body.as_slice()),
-            (400, &b"offer is not UTF-8\n"[..])
+            (400, &b"SDP is not UTF-8\n"[..])
         );
 
         let r = request(addr, &post("text/plain", b"v=0\r\n")).await;
