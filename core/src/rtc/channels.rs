@@ -19,6 +19,21 @@ struct Slot {
     stream: Option<StreamId>,
     /// Opened before the association existed: opened on it when it does.
     pending: Option<ChannelConfig>,
+    stats: ChannelStats,
+}
+
+/// Counters of one data channel (W3C `RTCDataChannelStats`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ChannelStats {
+    /// Messages handed to [`Rtc::send`] and accepted.
+    pub messages_sent: u64,
+    /// Their bytes.
+    pub bytes_sent: u64,
+    /// Messages received.
+    pub messages_received: u64,
+    /// Their bytes.
+    pub bytes_received: u64,
 }
 
 /// The handles of every channel and their stream ids.
@@ -63,6 +78,7 @@ impl ChannelTable {
                     None => self.allocate(Slot {
                         stream: Some(stream),
                         pending: None,
+                        stats: ChannelStats::default(),
                     }),
                 };
                 let label = sctp
@@ -71,11 +87,14 @@ impl ChannelTable {
                     .unwrap_or_default();
                 Event::ChannelOpen { id, label }
             }
-            ChannelEvent::Message { id, data, binary } => Event::ChannelMessage {
-                id: *self.by_stream.get(&id)?,
-                data,
-                binary,
-            },
+            ChannelEvent::Message { id, data, binary } => {
+                let id = *self.by_stream.get(&id)?;
+                if let Some(slot) = self.slots.get_mut(&id) {
+                    slot.stats.messages_received += 1;
+                    slot.stats.bytes_received += data.len() as u64;
+                }
+                Event::ChannelMessage { id, data, binary }
+            }
             ChannelEvent::BufferedAmountLow(stream) => {
                 Event::ChannelBufferedAmountLow(*self.by_stream.get(&stream)?)
             }
@@ -109,11 +128,13 @@ impl Rtc {
                 self.channels.allocate(Slot {
                     stream: Some(stream),
                     pending: None,
+                    stats: ChannelStats::default(),
                 })
             }
             None => self.channels.allocate(Slot {
                 stream: None,
                 pending: Some(config),
+                stats: ChannelStats::default(),
             }),
         };
         self.process(now);
@@ -145,6 +166,10 @@ impl Rtc {
         let stream = self.channels.stream(id).ok_or(SendError::NotOpen)?;
         let sctp = self.transport.sctp_mut().ok_or(SendError::NotOpen)?;
         sctp.send(now, stream, data, binary)?;
+        if let Some(slot) = self.channels.slots.get_mut(&id) {
+            slot.stats.messages_sent += 1;
+            slot.stats.bytes_sent += data.len() as u64;
+        }
         Ok(())
     }
 
@@ -192,6 +217,11 @@ impl Rtc {
         if let (Some(stream), Some(sctp)) = (self.channels.stream(id), self.transport.sctp_mut()) {
             sctp.set_buffered_amount_low_threshold(stream, threshold);
         }
+    }
+
+    /// A channel's counters, while it exists.
+    pub fn channel_stats(&self, id: ChannelId) -> Option<ChannelStats> {
+        self.channels.slots.get(&id).map(|s| s.stats)
     }
 
     /// A channel's label, while it exists.

@@ -36,6 +36,7 @@ mod transport;
 #[cfg(test)]
 mod tests;
 
+pub use channels::ChannelStats;
 pub use config::{DEFAULT_MTU, RtcConfig};
 pub use direct::DirectParameters;
 pub use error::{ChannelError, NegotiationError, SendError};

@@ -74,6 +74,13 @@ fn echo(seed: u64, link: LinkConfig, n: usize, b_offers: bool) {
         assert_eq!(data, &message(i, len), "message {i}");
     }
     assert_eq!(pair.b().echo_errors, 0);
+    let stats = pair.a().rtc.channel_stats(id).expect("the channel");
+    assert_eq!(
+        (stats.messages_sent, stats.messages_received),
+        (n as u64, n as u64)
+    );
+    let bytes: u64 = sizes(n).map(|l| l as u64).sum();
+    assert_eq!((stats.bytes_sent, stats.bytes_received), (bytes, bytes));
 }
 
 #[test]
