@@ -445,8 +445,14 @@ impl Association {
             // Congestion window growth (RFC 9260 sections 7.2.1 and 7.2.2).
             let was_full = flight_before + mtu >= o.cwnd;
             if o.cwnd <= o.ssthresh {
+                // RFC 9260 7.2.1 allows one MTU per SACK, assuming a SACK every second
+                // packet. A receiver that reads a batch of packets before it writes answers
+                // with one SACK for all of them (every sans-IO peer, and a driver reading
+                // its socket in batches, does); growing by one MTU per two packets acked
+                // keeps slow start exponential then, and is what SACKs every second packet
+                // would have given.
                 if was_full {
-                    o.cwnd += acked.min(mtu);
+                    o.cwnd += acked.min(mtu.max(acked / 2));
                 }
             } else {
                 o.partial_bytes_acked += acked;
