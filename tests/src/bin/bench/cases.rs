@@ -40,7 +40,7 @@ pub(crate) struct Sizes {
 
 impl Sizes {
     pub(crate) const FULL: Self = Self {
-        dc_messages: 4000,
+        dc_messages: 8000,
         dc_warm: 400,
         rtp_packets: 100_000,
         rtp_warm: 5000,

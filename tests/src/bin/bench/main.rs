@@ -38,7 +38,7 @@ const STACKS: [&str; 3] = ["sansrtc", "str0m", "rtc"];
 const CASES: [&str; 6] = ["dc", "rtp", "setup", "frame", "idle-peer", "dc-loss"];
 
 /// Rounds of a full run.
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 7;
 
 /// The headline figure of a case, and which way is better.
 #[derive(Clone, Copy)]
@@ -150,6 +150,12 @@ fn main() {
         rounds,
         if quick { "quick" } else { "full" }
     );
+    // Our adapter shares one certificate per process: make it now, outside every measurement.
+    let _ = sansrtc_tests::rtc::certificates();
+    // `BENCH_STACKS=sansrtc,str0m` runs only those (for profiling one stack); the tables
+    // then leave the others empty and the ratio lines are not meaningful.
+    let only = std::env::var("BENCH_STACKS").ok();
+    let wanted = |s: &str| only.as_deref().is_none_or(|o| o.split(',').any(|x| x == s));
     floor(&sizes);
     let mut ratios = Vec::new();
     for case in &chosen {
@@ -170,6 +176,9 @@ fn main() {
             for round in 0..rounds {
                 for k in 0..STACKS.len() {
                     let i = (round + k) % STACKS.len();
+                    if !wanted(STACKS[i]) {
+                        continue;
+                    }
                     let sample = run(part, STACKS[i], &sizes, round);
                     rows[i].samples.push(sample);
                 }
@@ -220,6 +229,9 @@ fn print_table(case: &str, rows: &[Row]) {
     println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
     for row in rows {
         let s = &row.samples;
+        if s.is_empty() {
+            continue;
+        }
         let (m, lo, hi) = spread(s.iter().map(fig.of).collect());
         let cpu = median(s, |x| per_unit(x, x.cpu.as_secs_f64() * 1e6));
         let wall = median(s, |x| per_unit(x, x.wall.as_secs_f64() * 1e6));
