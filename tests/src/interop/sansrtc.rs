@@ -1,4 +1,4 @@
-//! [`SansrtcPeer`]: our own [`Rtc`](sansrtc::Rtc) behind the same [`InteropPeer`] trait as the
+//! [`SansrtcPeer`]: our own [`Rtc`] behind the same [`InteropPeer`] trait as the
 //! other stacks, so every interop scenario runs with our peer on either side.
 
 use std::collections::hash_map::DefaultHasher;
