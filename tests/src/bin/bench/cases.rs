@@ -211,6 +211,9 @@ fn send_frames<P: InteropPeer>(p: &mut Pair<P>, data: &[u8], count: u64, seq: &m
 pub(crate) fn setup<P: InteropPeer>(g: Global, seed: u64) -> Sample {
     let epoch = Instant::now();
     let mut d = DelayPair::<P>::new(epoch, SETUP_ONE_WAY);
+    if std::env::var_os("BENCH_TRACE").is_some() {
+        println!("setup trace, {}:", d.a.stack());
+    }
     let msg = message(1, 0, 100);
     reset_peak_rss();
     let meter = Meter::start(g);
@@ -221,11 +224,19 @@ pub(crate) fn setup<P: InteropPeer>(g: Global, seed: u64) -> Sample {
         d.a.state().first_message.is_some() || d.b.state().first_message.is_some()
     });
     let mut s = meter.stop();
+    s.flights = d.depth_at_first_message();
     if !arrived {
         eprintln!("warning: {}: no message within 30 s", d.a.stack());
     }
     s.units = 1.0;
     let (flights, virt) = flights::<P>(seed);
+    if s.flights != flights {
+        eprintln!(
+            "note: {}: {} flights in the pump, {flights} in the simulator",
+            d.a.stack(),
+            s.flights
+        );
+    }
     s.flights = flights;
     s.virt = virt;
     finish(s, [&d.a, &d.b])

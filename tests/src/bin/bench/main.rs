@@ -12,6 +12,10 @@
 //! different one each round, so drift of the machine hits all alike; the tables give the
 //! median and the min-max over the rounds. See [`measure`] for what the columns measure.
 //!
+//! Environment: `BENCH_STACKS=sansrtc[,str0m][,rtc]` runs only those stacks (to profile one);
+//! `BENCH_TRACE=1` prints every datagram of the setup case with its one-way flight number and
+//! kind (STUN, DTLS handshake type, SCTP inside DTLS).
+//!
 //! After the tables one line per case, for scripts:
 //! `ratio <case> sansrtc/str0m=<x> sansrtc/rtc=<y> sansrtc_allocs_per_unit=<n>`, a ratio
 //! above 1 meaning sansrtc is better (higher throughput, or less CPU, fewer flights or bytes).

@@ -158,6 +158,7 @@ impl<P: InteropPeer> Pair<P> {
 /// A datagram in flight in a [`DelayPair`].
 struct InFlight {
     at: Instant,
+    flight: u32,
     to_b: bool,
     source: SocketAddr,
     destination: SocketAddr,
@@ -173,6 +174,14 @@ pub(crate) struct DelayPair<P> {
     delay: Duration,
     flight: VecDeque<InFlight>,
     spare: Vec<Vec<u8>>,
+    /// The highest flight each side (a, b) has received (see the flight ledger in
+    /// `sansrtc_tests::interop`).
+    depth: [u32; 2],
+    start: Instant,
+    /// The receiver's flight when the first data-channel message arrived.
+    first: Option<u32>,
+    /// Print each datagram's flight and kind (`BENCH_TRACE=1`).
+    trace: bool,
 }
 
 impl<P: InteropPeer> DelayPair<P> {
@@ -186,6 +195,10 @@ impl<P: InteropPeer> DelayPair<P> {
             delay,
             flight: VecDeque::with_capacity(256),
             spare: (0..256).map(|_| vec![0; BUF]).collect(),
+            depth: [0; 2],
+            start: now,
+            first: None,
+            trace: std::env::var_os("BENCH_TRACE").is_some(),
         }
     }
 
@@ -227,11 +240,13 @@ impl<P: InteropPeer> DelayPair<P> {
                 let Some(mut f) = self.flight.pop_front() else {
                     break;
                 };
+                let side = usize::from(f.to_b);
+                self.depth[side] = self.depth[side].max(f.flight);
                 let rx = Receive::udp(f.source, f.destination, &mut f.bytes[..f.len]);
-                if f.to_b {
-                    self.b.handle_datagram(next, rx);
-                } else {
-                    self.a.handle_datagram(next, rx);
+                let peer = if f.to_b { &mut self.b } else { &mut self.a };
+                peer.handle_datagram(next, rx);
+                if self.first.is_none() && peer.state().first_message.is_some() {
+                    self.first = Some(f.flight);
                 }
                 self.spare.push(f.bytes);
             }
@@ -242,6 +257,11 @@ impl<P: InteropPeer> DelayPair<P> {
                 self.b.handle_timeout(next);
             }
         }
+    }
+
+    /// The flight at which the first data-channel message arrived (0 if none has).
+    pub(crate) fn depth_at_first_message(&self) -> u32 {
+        self.first.unwrap_or(0)
     }
 
     /// Takes what both sides have to send into flight.
@@ -255,8 +275,18 @@ impl<P: InteropPeer> DelayPair<P> {
                     self.spare.push(bytes);
                     break;
                 };
+                let flight = self.depth[usize::from(!to_b)] + 1;
+                if self.trace {
+                    let dir = if to_b { "a->b" } else { "b->a" };
+                    let ms = now.duration_since(self.start).as_millis();
+                    println!(
+                        "  {ms:>4} ms {dir} flight {flight:>2} {}",
+                        kind(&bytes[..t.len])
+                    );
+                }
                 self.flight.push_back(InFlight {
                     at: now + self.delay,
+                    flight,
                     to_b,
                     source: t.source,
                     destination: t.destination,
@@ -265,5 +295,29 @@ impl<P: InteropPeer> DelayPair<P> {
                 });
             }
         }
+    }
+}
+
+/// What a datagram carries, by its first bytes (RFC 7983 demultiplexing, then the DTLS content
+/// type and handshake type of the first record), for the flight trace.
+fn kind(d: &[u8]) -> String {
+    match d.first().copied().unwrap_or(0) {
+        0..=3 => format!(
+            "STUN {:#06x}",
+            u16::from_be_bytes([d[0], d.get(1).copied().unwrap_or(0)])
+        ),
+        20..=63 => {
+            let ct = d[0];
+            let name = match ct {
+                20 => "ChangeCipherSpec".to_owned(),
+                21 => "Alert".to_owned(),
+                22 => format!("Handshake type {}", d.get(13).copied().unwrap_or(0)),
+                23 => "ApplicationData (SCTP)".to_owned(),
+                other => format!("content type {other}"),
+            };
+            format!("DTLS {name}, {} bytes", d.len())
+        }
+        128..=191 => format!("RTP/RTCP, {} bytes", d.len()),
+        other => format!("first byte {other}"),
     }
 }
