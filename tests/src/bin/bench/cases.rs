@@ -377,3 +377,34 @@ pub(crate) fn crypto_floor(g: Global, packets: u64) -> Sample {
     s.bytes = (packets * RTP_PAYLOAD as u64) as f64;
     s
 }
+
+/// With `BENCH_TRACE`: the setup datagrams of our peer against each other stack, each side
+/// offering, with their flights (the same-stack traces come from [`setup`]).
+pub(crate) fn trace_cross() {
+    fn one<A: InteropPeer, B: InteropPeer>() {
+        let epoch = Instant::now();
+        let mut d = DelayPair::<A, B>::new(epoch, SETUP_ONE_WAY);
+        println!(
+            "setup trace, {} offers, {} answers:",
+            d.a.stack(),
+            d.b.stack()
+        );
+        let msg = message(1, 0, 100);
+        d.a.send_message(epoch, &msg);
+        d.b.send_message(epoch, &msg);
+        d.negotiate();
+        d.run_until(Duration::from_secs(30), |d| {
+            d.a.state().first_message.is_some() || d.b.state().first_message.is_some()
+        });
+        println!(
+            "  first message after {} flights, {:?}",
+            d.depth_at_first_message(),
+            d.now - epoch
+        );
+    }
+    use sansrtc_tests::interop::{RtcPeer, SansrtcPeer, Str0mPeer};
+    one::<SansrtcPeer, Str0mPeer>();
+    one::<Str0mPeer, SansrtcPeer>();
+    one::<SansrtcPeer, RtcPeer>();
+    one::<RtcPeer, SansrtcPeer>();
+}

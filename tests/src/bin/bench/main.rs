@@ -14,7 +14,8 @@
 //!
 //! Environment: `BENCH_STACKS=sansrtc[,str0m][,rtc]` runs only those stacks (to profile one);
 //! `BENCH_TRACE=1` prints every datagram of the setup case with its one-way flight number and
-//! kind (STUN, DTLS handshake type, SCTP inside DTLS).
+//! kind (STUN, DTLS handshake type, SCTP inside DTLS), for every stack against itself and for
+//! ours against each of the others.
 //!
 //! After the tables one line per case, for scripts:
 //! `ratio <case> sansrtc/str0m=<x> sansrtc/rtc=<y> sansrtc_allocs_per_unit=<n>`, a ratio
@@ -161,6 +162,9 @@ fn main() {
     let only = std::env::var("BENCH_STACKS").ok();
     let wanted = |s: &str| only.as_deref().is_none_or(|o| o.split(',').any(|x| x == s));
     floor(&sizes);
+    if std::env::var_os("BENCH_TRACE").is_some() && chosen.iter().any(|c| c == "setup") {
+        cases::trace_cross();
+    }
     let mut ratios = Vec::new();
     for case in &chosen {
         let parts: Vec<&str> = if case == "dc-loss" {

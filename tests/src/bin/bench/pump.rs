@@ -166,10 +166,10 @@ struct InFlight {
     bytes: Vec<u8>,
 }
 
-/// Two peers with a fixed one-way delay between them. `a` offers.
-pub(crate) struct DelayPair<P> {
-    pub(crate) a: P,
-    pub(crate) b: P,
+/// Two peers with a fixed one-way delay between them, of the same stack or of two. `a` offers.
+pub(crate) struct DelayPair<A, B = A> {
+    pub(crate) a: A,
+    pub(crate) b: B,
     pub(crate) now: Instant,
     delay: Duration,
     flight: VecDeque<InFlight>,
@@ -184,13 +184,13 @@ pub(crate) struct DelayPair<P> {
     trace: bool,
 }
 
-impl<P: InteropPeer> DelayPair<P> {
+impl<A: InteropPeer, B: InteropPeer> DelayPair<A, B> {
     /// Builds both peers at `now` (not yet negotiated), `delay` apart.
     pub(crate) fn new(now: Instant, delay: Duration) -> Self {
         let (ca, cb) = configs(false, false);
         Self {
-            a: P::build(now, &ca),
-            b: P::build(now, &cb),
+            a: A::build(now, &ca),
+            b: B::build(now, &cb),
             now,
             delay,
             flight: VecDeque::with_capacity(256),
@@ -243,7 +243,7 @@ impl<P: InteropPeer> DelayPair<P> {
                 let side = usize::from(f.to_b);
                 self.depth[side] = self.depth[side].max(f.flight);
                 let rx = Receive::udp(f.source, f.destination, &mut f.bytes[..f.len]);
-                let peer = if f.to_b { &mut self.b } else { &mut self.a };
+                let peer: &mut dyn InteropPeer = if f.to_b { &mut self.b } else { &mut self.a };
                 peer.handle_datagram(next, rx);
                 if self.first.is_none() && peer.state().first_message.is_some() {
                     self.first = Some(f.flight);
@@ -270,7 +270,7 @@ impl<P: InteropPeer> DelayPair<P> {
         for to_b in [true, false] {
             loop {
                 let mut bytes = self.spare.pop().unwrap_or_else(|| vec![0; BUF]);
-                let peer = if to_b { &mut self.a } else { &mut self.b };
+                let peer: &mut dyn InteropPeer = if to_b { &mut self.a } else { &mut self.b };
                 let Some(t) = peer.poll_transmit(now, &mut bytes) else {
                     self.spare.push(bytes);
                     break;
