@@ -77,6 +77,14 @@ pub struct PeerConfig {
     pub media: bool,
     /// Keep a copy of every received message and frame (the counters are kept either way).
     pub keep: bool,
+    /// Packet-level media: count every RTP packet received (in
+    /// [`Counters::packets_received`]) instead of reassembling frames where the stack lets us
+    /// choose (str0m's RTP mode, `rtc` without its `SampleBuilder`; our stack reports
+    /// packets besides frames).
+    pub packets: bool,
+    /// The largest datagram the stack may write, for stacks that have such a setting (ours:
+    /// `RtcConfig::mtu`, 1200 by default); `None` keeps the stack's default.
+    pub mtu: Option<usize>,
     /// Number datagrams for the flight count (see the [module docs](self)).
     pub flights: Option<FlightLedger>,
 }
@@ -89,6 +97,8 @@ impl PeerConfig {
             echo: true,
             media: false,
             keep: true,
+            packets: false,
+            mtu: None,
             flights: None,
         }
     }
@@ -139,6 +149,11 @@ pub struct Counters {
     pub frames_received: u64,
     /// Media frames handed to the stack.
     pub frames_sent: u64,
+    /// RTP packets received through the stack's packet-level API (with
+    /// [`PeerConfig::packets`]).
+    pub packets_received: u64,
+    /// RTP packets handed to the stack through [`InteropPeer::write_rtp`].
+    pub packets_sent: u64,
     /// Datagrams received from the network.
     pub datagrams_received: u64,
     /// Datagrams sent to the network.
@@ -168,6 +183,7 @@ pub struct PeerState {
     outbox: std::collections::VecDeque<Vec<u8>>,
     echo: bool,
     keep: bool,
+    packets: bool,
     flights: Option<FlightLedger>,
     /// The highest flight received so far.
     depth: u32,
@@ -187,6 +203,7 @@ impl PeerState {
             outbox: std::collections::VecDeque::new(),
             echo: config.echo,
             keep: config.keep,
+            packets: config.packets,
             flights: config.flights.clone(),
             depth: 0,
         }
@@ -239,12 +256,21 @@ impl PeerState {
         }
     }
 
-    /// A whole frame arrived.
-    pub(crate) fn on_frame(&mut self, frame: Frame) {
+    /// A whole frame arrived; copied only when the peer keeps what it receives.
+    pub(crate) fn on_frame(&mut self, kind: MediaKind, rtp_time: u32, data: &[u8]) {
         self.counters.frames_received += 1;
         if self.keep {
-            self.frames.push(frame);
+            self.frames.push(Frame {
+                kind,
+                rtp_time,
+                data: data.to_vec(),
+            });
         }
+    }
+
+    /// Whether the peer was built for packet-level media ([`PeerConfig::packets`]).
+    pub(crate) fn packets(&self) -> bool {
+        self.packets
     }
 
     /// The stack refused something it should have taken.
@@ -326,6 +352,22 @@ pub trait InteropPeer: Peer {
     /// Sends one frame on the track of `kind` at RTP time `rtp_time`; `false` (and an entry
     /// in [`PeerState::errors`]) if the stack refused it.
     fn write_frame(&mut self, now: Instant, kind: MediaKind, rtp_time: u32, data: &[u8]) -> bool;
+    /// Bytes the stack holds for the data channel, not yet acknowledged or not yet sent (0
+    /// before it opens).
+    fn buffered_amount(&mut self) -> usize;
+    /// Sends one RTP packet as it is through the stack's packet-level API on the track of
+    /// `kind` (the track's negotiated payload type, the stack's SSRC): `false` (and an entry in
+    /// [`PeerState::errors`]) if the stack refused it. Needs [`PeerConfig::packets`] on str0m
+    /// (its RTP mode).
+    fn write_rtp(
+        &mut self,
+        now: Instant,
+        kind: MediaKind,
+        seq: u16,
+        rtp_time: u32,
+        marker: bool,
+        payload: &[u8],
+    ) -> bool;
     /// What the peer has seen.
     fn state(&self) -> &PeerState;
 }

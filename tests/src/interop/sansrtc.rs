@@ -1,4 +1,4 @@
-//! [`SansrtcPeer`]: our own [`sansrtc::Rtc`] behind the same [`InteropPeer`] trait as the
+//! [`SansrtcPeer`]: our own [`Rtc`] behind the same [`InteropPeer`] trait as the
 //! other stacks, so every interop scenario runs with our peer on either side.
 
 use std::collections::hash_map::DefaultHasher;
@@ -10,13 +10,14 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use sansrtc::datachannel::ChannelConfig;
 use sansrtc::net::{Receive, Transmit};
+use sansrtc::rtc::RtpHeader;
 use sansrtc::rtc::{ChannelId, Event, PeerState as State};
-use sansrtc::rtp::RtpTimestamp;
 use sansrtc::rtp::payload::Codec;
+use sansrtc::rtp::{Pt, RtpTimestamp, SeqNo};
 use sansrtc::sdp::{Direction, Mid};
 use sansrtc::{Rtc, RtcConfig};
 
-use super::{ECHO_LABEL, Frame, InteropPeer, MediaKind, PeerConfig, PeerState};
+use super::{ECHO_LABEL, InteropPeer, MediaKind, PeerConfig, PeerState};
 use crate::rtc::certificates;
 use crate::sim::Peer;
 
@@ -32,6 +33,9 @@ pub struct SansrtcPeer {
     audio: Option<Mid>,
     video: Option<Mid>,
     rx: Vec<u8>,
+    /// Each kind's track and payload type, once looked up (by [`MediaKind`] discriminant), so
+    /// per-packet calls do not clone the mid.
+    sending: [Option<(Mid, Pt)>; 2],
 }
 
 impl SansrtcPeer {
@@ -53,22 +57,27 @@ impl SansrtcPeer {
                 Event::ChannelMessage { id, data, .. } if Some(id) == self.channel => {
                     self.state.on_message(now, &data);
                 }
-                Event::Track(t) => match t.kind {
-                    sansrtc::sdp::MediaKind::Audio => self.audio = Some(t.mid),
-                    sansrtc::sdp::MediaKind::Video => self.video = Some(t.mid),
-                    _ => {}
-                },
+                Event::Track(t) => {
+                    if self.state.packets()
+                        && let Err(e) = self.rtc.set_rtp_events(&t.mid, true)
+                    {
+                        self.state
+                            .on_error(now, format_args!("set_rtp_events: {e}"));
+                    }
+                    match t.kind {
+                        sansrtc::sdp::MediaKind::Audio => self.audio = Some(t.mid),
+                        sansrtc::sdp::MediaKind::Video => self.video = Some(t.mid),
+                        _ => {}
+                    }
+                }
+                Event::Rtp(_) => self.state.counters.packets_received += 1,
                 Event::Frame(f) => {
                     let kind = if Some(&f.mid) == self.audio.as_ref() {
                         MediaKind::Audio
                     } else {
                         MediaKind::Video
                     };
-                    self.state.on_frame(Frame {
-                        kind,
-                        rtp_time: f.rtp_time.0,
-                        data: f.data.to_vec(),
-                    });
+                    self.state.on_frame(kind, f.rtp_time.0, &f.data);
                 }
                 _ => {}
             }
@@ -91,6 +100,30 @@ impl SansrtcPeer {
                 }
             }
         }
+    }
+
+    /// The track of `kind` and the payload type its codec was negotiated with.
+    fn track_pt(&mut self, now: Instant, kind: MediaKind) -> Option<(Mid, Pt)> {
+        let codec = match kind {
+            MediaKind::Audio => Codec::Opus,
+            MediaKind::Video => Codec::Vp8,
+        };
+        let Some(mid) = self.mid(kind).cloned() else {
+            self.state.on_error(now, format_args!("no {kind:?} track"));
+            return None;
+        };
+        let pt = self.rtc.tracks().find(|t| t.mid == mid).and_then(|t| {
+            t.codecs
+                .iter()
+                .find(|(_, c)| *c == codec)
+                .map(|(pt, _)| *pt)
+        });
+        let Some(pt) = pt else {
+            self.state
+                .on_error(now, format_args!("{codec:?} not negotiated"));
+            return None;
+        };
+        Some((mid, pt))
     }
 
     fn mid(&self, kind: MediaKind) -> Option<&Mid> {
@@ -142,7 +175,11 @@ impl InteropPeer for SansrtcPeer {
     fn build(now: Instant, config: &PeerConfig) -> Self {
         let (cert, _) = certificates();
         let rng = ChaCha20Rng::seed_from_u64(seed_of(config.addr));
-        let mut rtc = Rtc::new(RtcConfig::new(cert), now, Box::new(rng));
+        let mut rtc_config = RtcConfig::new(cert);
+        if let Some(mtu) = config.mtu {
+            rtc_config.mtu = mtu;
+        }
+        let mut rtc = Rtc::new(rtc_config, now, Box::new(rng));
         rtc.add_host_address(now, config.addr)
             .expect("a usable host address");
         Self {
@@ -153,6 +190,7 @@ impl InteropPeer for SansrtcPeer {
             audio: None,
             video: None,
             rx: Vec::with_capacity(2048),
+            sending: [None, None],
         }
     }
 
@@ -218,28 +256,15 @@ impl InteropPeer for SansrtcPeer {
     }
 
     fn write_frame(&mut self, now: Instant, kind: MediaKind, rtp_time: u32, data: &[u8]) -> bool {
-        let codec = match kind {
-            MediaKind::Audio => Codec::Opus,
-            MediaKind::Video => Codec::Vp8,
-        };
-        let Some(mid) = self.mid(kind).cloned() else {
-            self.state.on_error(now, format_args!("no {kind:?} track"));
-            return false;
-        };
-        let pt = self.rtc.tracks().find(|t| t.mid == mid).and_then(|t| {
-            t.codecs
-                .iter()
-                .find(|(_, c)| *c == codec)
-                .map(|(pt, _)| *pt)
-        });
-        let Some(pt) = pt else {
-            self.state
-                .on_error(now, format_args!("{codec:?} not negotiated"));
+        if self.sending[kind as usize].is_none() {
+            self.sending[kind as usize] = self.track_pt(now, kind);
+        }
+        let Some((mid, pt)) = &self.sending[kind as usize] else {
             return false;
         };
         let result = self
             .rtc
-            .write_frame(now, &mid, Some(pt), RtpTimestamp(rtp_time), data);
+            .write_frame(now, mid, Some(*pt), RtpTimestamp(rtp_time), data);
         let ok = match result {
             Ok(()) => {
                 self.state.counters.frames_sent += 1;
@@ -248,6 +273,47 @@ impl InteropPeer for SansrtcPeer {
             Err(e) => {
                 self.state
                     .on_error(now, format_args!("write {kind:?}: {e}"));
+                false
+            }
+        };
+        self.drain(now);
+        ok
+    }
+
+    fn buffered_amount(&mut self) -> usize {
+        self.channel.map_or(0, |id| self.rtc.buffered_amount(id))
+    }
+
+    fn write_rtp(
+        &mut self,
+        now: Instant,
+        kind: MediaKind,
+        seq: u16,
+        rtp_time: u32,
+        marker: bool,
+        payload: &[u8],
+    ) -> bool {
+        if self.sending[kind as usize].is_none() {
+            self.sending[kind as usize] = self.track_pt(now, kind);
+        }
+        let Some((mid, pt)) = &self.sending[kind as usize] else {
+            return false;
+        };
+        let pt = *pt;
+        let header = RtpHeader {
+            pt,
+            seq: SeqNo(seq),
+            timestamp: RtpTimestamp(rtp_time),
+            marker,
+        };
+        let ok = match self.rtc.write_rtp(now, mid, header, payload) {
+            Ok(()) => {
+                self.state.counters.packets_sent += 1;
+                true
+            }
+            Err(e) => {
+                self.state
+                    .on_error(now, format_args!("write_rtp {kind:?}: {e}"));
                 false
             }
         };

@@ -8,17 +8,19 @@
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 use sansrtc::net::{Receive, Transmit, Transport};
 use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
 use str0m::channel::ChannelId;
 use str0m::format::Codec;
-use str0m::media::{Direction, Frequency, MediaTime, Mid};
+use str0m::media::{Direction, Frequency, MediaTime, Mid, Pt};
 use str0m::net::Protocol;
+use str0m::rtp::{RtpWrite, SeqNo};
 use str0m::{Candidate, Event, Input, Output, Rtc, RtcConfig};
 
-use super::{ECHO_LABEL, Frame, InteropPeer, MediaKind, PeerConfig, PeerState};
+use super::{ECHO_LABEL, InteropPeer, MediaKind, PeerConfig, PeerState};
 use crate::sim::Peer;
 
 /// str0m's send buffer for the data channel is bounded; keep this much queued in it at most.
@@ -37,6 +39,8 @@ pub struct Str0mPeer {
     audio: Option<Mid>,
     video: Option<Mid>,
     connected: bool,
+    /// The last extended RTP sequence number written per [`MediaKind`] (discriminant).
+    seq_ext: [u64; 2],
 }
 
 impl Str0mPeer {
@@ -46,7 +50,8 @@ impl Str0mPeer {
     ///
     /// If str0m rejects the candidate.
     pub fn new(now: Instant, config: &PeerConfig) -> Self {
-        Self::with_rtc_config(now, config, Self::rtc_config())
+        let rtc_config = Self::rtc_config().set_rtp_mode(config.packets);
+        Self::with_rtc_config(now, config, rtc_config)
     }
 
     /// The str0m configuration [`Str0mPeer::new`] uses: str0m's defaults with only Opus and
@@ -80,6 +85,7 @@ impl Str0mPeer {
             audio: None,
             video: None,
             connected: false,
+            seq_ext: [0; 2],
         };
         peer.drain(now);
         peer
@@ -140,6 +146,7 @@ impl Str0mPeer {
                 str0m::media::MediaKind::Audio => self.audio = Some(m.mid),
                 str0m::media::MediaKind::Video => self.video = Some(m.mid),
             },
+            Event::RtpPacket(_) => self.state.counters.packets_received += 1,
             Event::MediaData(d) => {
                 let kind = if Some(d.mid) == self.audio {
                     MediaKind::Audio
@@ -148,11 +155,7 @@ impl Str0mPeer {
                 } else {
                     return;
                 };
-                self.state.on_frame(Frame {
-                    kind,
-                    rtp_time: d.time.numer() as u32,
-                    data: d.data.to_vec(),
-                });
+                self.state.on_frame(kind, d.time.numer() as u32, &d.data);
             }
             _ => {}
         }
@@ -363,8 +366,65 @@ impl InteropPeer for Str0mPeer {
         ok
     }
 
+    fn buffered_amount(&mut self) -> usize {
+        let Some(id) = self.channel else { return 0 };
+        self.rtc.channel(id).map_or(0, |mut c| c.buffered_amount())
+    }
+
+    fn write_rtp(
+        &mut self,
+        now: Instant,
+        kind: MediaKind,
+        seq: u16,
+        rtp_time: u32,
+        marker: bool,
+        payload: &[u8],
+    ) -> bool {
+        let Some(mid) = self.mid(kind) else {
+            self.state.on_error(now, format_args!("no {kind:?} track"));
+            return false;
+        };
+        let pt: Option<Pt> = self
+            .rtc
+            .media(mid)
+            .and_then(|m| m.remote_pts().first().copied());
+        let Some(pt) = pt else {
+            self.state
+                .on_error(now, format_args!("no payload type for {kind:?}"));
+            return false;
+        };
+        // str0m wants the extended sequence number (it carries the SRTP rollover counter).
+        let ext = &mut self.seq_ext[kind as usize];
+        *ext = extend_seq(*ext, seq);
+        let seq_no = SeqNo::from(*ext);
+        let mut api = self.rtc.direct_api();
+        let Some(tx) = api.stream_tx_by_mid(mid, None) else {
+            self.state
+                .on_error(now, format_args!("no send stream for {kind:?}"));
+            return false;
+        };
+        // str0m takes the payload as an `Arc<[u8]>`: one allocation and copy per packet.
+        let payload: Arc<[u8]> = Arc::from(payload);
+        tx.write_rtp(RtpWrite::new(pt, seq_no, rtp_time, now, payload).marker(marker));
+        self.state.counters.packets_sent += 1;
+        self.drain(now);
+        true
+    }
+
     fn state(&self) -> &PeerState {
         &self.state
+    }
+}
+
+/// The extended sequence number nearest `last` with low bits `seq`, never before 0.
+fn extend_seq(last: u64, seq: u16) -> u64 {
+    let candidate = (last & !0xffff) | u64::from(seq);
+    if candidate + 0x8000 < last {
+        candidate + 0x1_0000
+    } else if candidate > last + 0x8000 && candidate >= 0x1_0000 {
+        candidate - 0x1_0000
+    } else {
+        candidate
     }
 }
 

@@ -43,7 +43,7 @@ use rtc::sansio::Protocol;
 use rtc::shared::{TaggedBytesMut, TransportContext, TransportProtocol};
 use sansrtc::net::{Receive, Transmit, Transport};
 
-use super::{ECHO_LABEL, Frame, InteropPeer, MediaKind, PeerConfig, PeerState};
+use super::{ECHO_LABEL, InteropPeer, MediaKind, PeerConfig, PeerState};
 use crate::sim::Peer;
 
 /// Keep at most this much outstanding in the data channel before queueing locally.
@@ -66,6 +66,8 @@ struct SendTrack {
     ssrc: u32,
     seq: u16,
     payloader: Box<dyn Payloader>,
+    /// The negotiated payload type, once looked up.
+    pt: Option<u8>,
 }
 
 /// One receiving track: the frame reassembly of its kind.
@@ -208,6 +210,9 @@ impl RtcPeer {
                 RTCMessage::DataChannelMessage(id, m) if Some(id) == self.channel => {
                     self.state.on_message(now, &m.data);
                 }
+                RTCMessage::RtpPacket(_, _) if self.state.packets() => {
+                    self.state.counters.packets_received += 1;
+                }
                 RTCMessage::RtpPacket(track, packet) => {
                     let Some(rx) = self.receivers.get_mut(&track) else {
                         continue;
@@ -216,21 +221,15 @@ impl RtcPeer {
                         RecvTrack::Audio(b) => {
                             b.push(now, packet);
                             while let Some(s) = b.pop(now) {
-                                self.state.on_frame(Frame {
-                                    kind: MediaKind::Audio,
-                                    rtp_time: s.packet_timestamp,
-                                    data: s.data.to_vec(),
-                                });
+                                self.state
+                                    .on_frame(MediaKind::Audio, s.packet_timestamp, &s.data);
                             }
                         }
                         RecvTrack::Video(b) => {
                             b.push(now, packet);
                             while let Some(s) = b.pop(now) {
-                                self.state.on_frame(Frame {
-                                    kind: MediaKind::Video,
-                                    rtp_time: s.packet_timestamp,
-                                    data: s.data.to_vec(),
-                                });
+                                self.state
+                                    .on_frame(MediaKind::Video, s.packet_timestamp, &s.data);
                             }
                         }
                     }
@@ -294,6 +293,7 @@ impl RtcPeer {
             ssrc,
             seq: 0,
             payloader,
+            pt: None,
         }
     }
 
@@ -502,13 +502,16 @@ impl InteropPeer for RtcPeer {
                 .on_error(now, format_args!("no sender for {kind:?}"));
             return false;
         };
-        // The payload type the sender negotiated (the answer may renumber).
-        let pt = sender
-            .get_parameters()
-            .rtp_parameters
-            .codecs
-            .first()
-            .map_or(PT_OF[kind as usize], |c| c.payload_type);
+        // The payload type the sender negotiated (the answer may renumber), looked up once:
+        // `get_parameters` clones the parameters.
+        let pt = *track.pt.get_or_insert_with(|| {
+            sender
+                .get_parameters()
+                .rtp_parameters
+                .codecs
+                .first()
+                .map_or(PT_OF[kind as usize], |c| c.payload_type)
+        });
         let last = payloads.len().saturating_sub(1);
         let mut ok = true;
         for (i, payload) in payloads.into_iter().enumerate() {
@@ -535,6 +538,71 @@ impl InteropPeer for RtcPeer {
         if ok {
             self.state.counters.frames_sent += 1;
         }
+        self.drain(now);
+        ok
+    }
+
+    fn buffered_amount(&mut self) -> usize {
+        let Some(id) = self.channel else { return 0 };
+        self.pc
+            .data_channel(id)
+            .map_or(0, |dc| dc.outstanding_bytes())
+    }
+
+    fn write_rtp(
+        &mut self,
+        now: Instant,
+        kind: MediaKind,
+        seq: u16,
+        rtp_time: u32,
+        marker: bool,
+        payload: &[u8],
+    ) -> bool {
+        let track = match kind {
+            MediaKind::Audio => self.audio.as_mut(),
+            MediaKind::Video => self.video.as_mut(),
+        };
+        let Some(track) = track else {
+            self.state.on_error(now, format_args!("no {kind:?} track"));
+            return false;
+        };
+        let Some(mut sender) = self.pc.rtp_sender(track.sender) else {
+            self.state
+                .on_error(now, format_args!("no sender for {kind:?}"));
+            return false;
+        };
+        let pt = *track.pt.get_or_insert_with(|| {
+            sender
+                .get_parameters()
+                .rtp_parameters
+                .codecs
+                .first()
+                .map_or(PT_OF[kind as usize], |c| c.payload_type)
+        });
+        let packet = rtc::rtp::Packet {
+            header: rtc::rtp::header::Header {
+                version: 2,
+                marker,
+                payload_type: pt,
+                sequence_number: seq,
+                timestamp: rtp_time,
+                ssrc: track.ssrc,
+                ..Default::default()
+            },
+            // `rtc` takes the payload as `Bytes`: one allocation and copy per packet.
+            payload: Bytes::copy_from_slice(payload),
+        };
+        let ok = match sender.write_rtp(now, packet) {
+            Ok(()) => {
+                self.state.counters.packets_sent += 1;
+                true
+            }
+            Err(e) => {
+                self.state
+                    .on_error(now, format_args!("write_rtp {kind:?}: {e}"));
+                false
+            }
+        };
         self.drain(now);
         ok
     }
