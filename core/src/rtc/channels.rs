@@ -5,8 +5,6 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use bytes::Bytes;
-
 use crate::datachannel::{ChannelConfig, ChannelEvent, DataChannels};
 use crate::rtc::error::{ChannelError, SendError};
 use crate::rtc::event::{ChannelId, Event, PeerState};
@@ -171,17 +169,6 @@ impl Rtc {
             slot.stats.bytes_sent += data.len() as u64;
         }
         Ok(())
-    }
-
-    /// Sends `data` as one message; see [`Rtc::send`].
-    pub fn send_bytes(
-        &mut self,
-        now: Instant,
-        id: ChannelId,
-        data: &Bytes,
-        binary: bool,
-    ) -> Result<(), SendError> {
-        self.send(now, id, data, binary)
     }
 
     /// Closes a channel: queued messages go first, then its stream is reset and both sides

@@ -8,7 +8,10 @@
 //! - SCTP data channels ([`crate::datachannel`]) ride in DTLS records (RFC 8261); both sides
 //!   send INIT when DTLS connects (RFC 8841), zero checksum (RFC 9653) when both support it.
 //! - SRTP keys come from the DTLS exporter (RFC 5764); tracks send and receive frames or
-//!   plain RTP packets ([`media`](self) docs on [`Rtc::write_frame`], [`Rtc::write_rtp`]).
+//!   plain RTP packets ([`Rtc::write_frame`], [`Rtc::write_rtp`], [`Event::Frame`],
+//!   [`Event::Rtp`]); an [`RtpSession`](crate::rtp::session::RtpSession) sends sender and
+//!   receiver reports, NACKs and answers NACKs with RTX, carries PLI/FIR, and sends
+//!   transport-wide feedback when negotiated.
 //! - Incoming datagrams are told apart by their first byte (RFC 7983).
 //!
 //! Signalling is the application's: [`Rtc::create_offer`] / [`Rtc::accept_answer`],
@@ -17,8 +20,12 @@
 //!
 //! # Not yet
 //!
-//! - RTCP sender and receiver reports, NACK/RTX and TWCC on the media path (PLI/FIR are
-//!   carried), simulcast sending, and renegotiating the codecs of a live track.
+//! - Bandwidth estimation from the feedback received (REMB and TWCC are only counted),
+//!   simulcast sending, and renegotiating the codecs of a live track.
+//! - `Event::Rtp` and `Event::Frame` copy into `Bytes` and clone the mid: two allocations per
+//!   packet or frame on the receive path.
+//! - SCTP parameters in SDP (SNAP) and DATA with COOKIE-ECHO, which would save four one-way
+//!   flights of setup.
 //! - DTLS restart (a new fingerprint needs a new `Rtc`); rollback of an offer (glare is
 //!   refused, not rolled back); TURN relay candidates.
 

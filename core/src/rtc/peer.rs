@@ -377,12 +377,9 @@ impl Rtc {
         self.set_state(state);
         match state {
             PeerState::Failed => {
-                let reason = match self.transport.close_reason() {
-                    Some(r) => CloseReason::Dtls(r),
-                    None => CloseReason::IceFailed,
-                };
-                if self.transport.close_reason().is_some() {
-                    self.push_event(Event::Closed(reason));
+                // An ICE failure may be repaired by a restart; a DTLS failure ends it all.
+                if let Some(r) = self.transport.close_reason() {
+                    self.push_event(Event::Closed(CloseReason::Dtls(r)));
                 }
             }
             PeerState::Closed => {
