@@ -9,7 +9,8 @@
 //!   send INIT when DTLS connects (RFC 8841), zero checksum (RFC 9653) when both support it.
 //! - SRTP keys come from the DTLS exporter (RFC 5764); tracks send and receive frames or
 //!   plain RTP packets ([`Rtc::write_frame`], [`Rtc::write_rtp`], [`Event::Frame`],
-//!   [`Event::Rtp`]); an [`RtpSession`](crate::rtp::session::RtpSession) sends sender and
+//!   [`Event::Rtp`], chosen per track with [`Rtc::set_delivery`]); their payloads are cut
+//!   from a reused buffer, so receiving allocates nothing per packet or frame. An [`RtpSession`](crate::rtp::session::RtpSession) sends sender and
 //!   receiver reports, NACKs and answers NACKs with RTX, carries PLI/FIR, and sends
 //!   transport-wide feedback when negotiated.
 //! - Incoming datagrams are told apart by their first byte (RFC 7983).
@@ -22,8 +23,6 @@
 //!
 //! - Bandwidth estimation from the feedback received (REMB and TWCC are only counted),
 //!   simulcast sending, and renegotiating the codecs of a live track.
-//! - `Event::Rtp` and `Event::Frame` copy into `Bytes` and clone the mid: two allocations per
-//!   packet or frame on the receive path.
 //! - SCTP parameters in SDP (SNAP) and DATA with COOKIE-ECHO, which would save four one-way
 //!   flights of setup.
 //! - DTLS restart (a new fingerprint needs a new `Rtc`); rollback of an offer (glare is
@@ -48,6 +47,6 @@ pub use config::{DEFAULT_MTU, RtcConfig};
 pub use direct::DirectParameters;
 pub use error::{ChannelError, NegotiationError, SendError};
 pub use event::{ChannelId, CloseReason, Event, PeerState};
-pub use media::{MediaError, MediaFrame, RtpHeader, RtpPacketEvent, TrackInfo};
+pub use media::{Delivery, MediaError, MediaFrame, RtpHeader, RtpPacketEvent, TrackInfo};
 pub use peer::Rtc;
 pub use stats::{RtcStats, TrackStats};

@@ -87,7 +87,7 @@ pub(crate) fn bundled_section(
     }
     a.push(Attribute::Fingerprint(config.fingerprint.clone()));
     a.push(Attribute::Setup(setup));
-    a.push(Attribute::Mid(mid.clone()));
+    a.push(Attribute::Mid(*mid));
     m
 }
 
@@ -112,7 +112,7 @@ pub(crate) fn rejected_section(
         attributes: Vec::new(),
     };
     if let Some(mid) = mid {
-        m.attributes.push(Attribute::Mid(mid.clone()));
+        m.attributes.push(Attribute::Mid(*mid));
     }
     if is_rtp {
         m.attributes

@@ -263,6 +263,18 @@ fn newtypes_validate() {
     assert_eq!(Mid::new(""), None);
     assert_eq!(Mid::new("a b"), None);
     assert_eq!(Mid::from_index(3).as_str(), "3");
+    assert_eq!(Mid::from_index(0).as_str(), "0");
+    assert_eq!(Mid::from_index(1234).as_str(), "1234");
+    assert_eq!(Mid::from_index(usize::MAX).as_str().len(), MAX_MID_LEN);
+    assert_eq!(
+        Mid::new("0123456789abcdef").map(|m| m.as_str().len()),
+        Some(16)
+    );
+    assert_eq!(Mid::new("0123456789abcdefg"), None);
+    // Equality, order and hashing follow the text, whatever the inline padding.
+    assert_eq!(Mid::new("10"), Some(Mid::from_index(10)));
+    assert!(Mid::new("10") < Mid::new("9"));
+    assert_eq!(format!("{:?}", Mid::from_index(7)), "Mid(\"7\")");
 }
 
 #[test]

@@ -59,30 +59,96 @@ pub const MAX_MID_LEN: usize = 16;
 
 /// A media identification tag (RFC 5888 section 4, `a=mid`): names one m-section and stays
 /// the same across renegotiations (RFC 8829 section 5.2.2).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Mid(String);
+///
+/// Held inline (at most [`MAX_MID_LEN`] bytes), so it is `Copy` and a media event that names
+/// its track costs no allocation.
+#[derive(Clone, Copy)]
+pub struct Mid {
+    len: u8,
+    bytes: [u8; MAX_MID_LEN],
+}
 
 impl Mid {
     /// The mid `s` if it is 1 to [`MAX_MID_LEN`] visible ASCII characters, else `None`.
     pub fn new(s: &str) -> Option<Self> {
         let ok = !s.is_empty() && s.len() <= MAX_MID_LEN && s.bytes().all(|b| b.is_ascii_graphic());
-        ok.then(|| Self(s.to_owned()))
+        ok.then(|| {
+            let mut bytes = [0; MAX_MID_LEN];
+            bytes[..s.len()].copy_from_slice(s.as_bytes());
+            Self {
+                len: s.len() as u8,
+                bytes,
+            }
+        })
     }
 
     /// The mid browsers assign to the `index`th m-section: its decimal number.
     pub fn from_index(index: usize) -> Self {
-        Self(index.to_string())
+        // usize has at most 20 decimal digits; MAX_MID_LEN is 16, so very large indexes (which
+        // no session reaches) keep their last 16 digits.
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        let mut n = index;
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        let start = at.max(digits.len() - MAX_MID_LEN);
+        let text = &digits[start..];
+        let mut bytes = [0; MAX_MID_LEN];
+        bytes[..text.len()].copy_from_slice(text);
+        Self {
+            len: text.len() as u8,
+            bytes,
+        }
     }
 
     /// The mid as text.
     pub fn as_str(&self) -> &str {
-        &self.0
+        // Only visible ASCII is ever stored, so this never takes the fallback.
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
+impl PartialEq for Mid {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Mid {}
+
+impl std::hash::Hash for Mid {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl PartialOrd for Mid {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Mid {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl fmt::Debug for Mid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Mid").field(&self.as_str()).finish()
     }
 }
 
 impl fmt::Display for Mid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 

@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use sansrtc::dtls::Certificate;
 use sansrtc::endpoint::{Endpoint, EndpointConfig, PeerId};
-use sansrtc::rtc::PeerState;
+use sansrtc::rtc::{Delivery, PeerState};
 use sansrtc::sdp::{Direction, MediaKind};
 use sansrtc::{Event, Rtc, RtcConfig};
 use sansrtc_tokio::{Events, Handle, os_rng};
@@ -63,9 +63,9 @@ impl EchoServer {
 
 /// Loops media back packet by packet (the packet-level API) on every negotiated track.
 fn loop_back_media(rtc: &mut Rtc) -> Result<usize, String> {
-    let mids: Vec<_> = rtc.tracks().map(|t| t.mid.clone()).collect();
+    let mids: Vec<_> = rtc.tracks().map(|t| t.mid).collect();
     for mid in &mids {
-        rtc.set_rtp_events(mid, true)
+        rtc.set_delivery(mid, Delivery::Packets)
             .map_err(|e| format!("track {mid}: {e}"))?;
     }
     Ok(mids.len())

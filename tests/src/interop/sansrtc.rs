@@ -10,8 +10,8 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use sansrtc::datachannel::ChannelConfig;
 use sansrtc::net::{Receive, Transmit};
-use sansrtc::rtc::RtpHeader;
 use sansrtc::rtc::{ChannelId, Event, PeerState as State};
+use sansrtc::rtc::{Delivery, RtpHeader};
 use sansrtc::rtp::payload::Codec;
 use sansrtc::rtp::{Pt, RtpTimestamp, SeqNo};
 use sansrtc::sdp::{Direction, Mid};
@@ -59,10 +59,9 @@ impl SansrtcPeer {
                 }
                 Event::Track(t) => {
                     if self.state.packets()
-                        && let Err(e) = self.rtc.set_rtp_events(&t.mid, true)
+                        && let Err(e) = self.rtc.set_delivery(&t.mid, Delivery::Packets)
                     {
-                        self.state
-                            .on_error(now, format_args!("set_rtp_events: {e}"));
+                        self.state.on_error(now, format_args!("set_delivery: {e}"));
                     }
                     match t.kind {
                         sansrtc::sdp::MediaKind::Audio => self.audio = Some(t.mid),

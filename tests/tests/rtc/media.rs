@@ -45,14 +45,11 @@ fn rtc_media_frames_flow_both_ways() {
         .b()
         .rtc
         .tracks()
-        .map(|t| (t.mid.clone(), t.kind.clone()))
+        .map(|t| (t.mid, t.kind.clone()))
         .collect();
     assert_eq!(
         tracks,
-        vec![
-            (audio.clone(), MediaKind::Audio),
-            (video.clone(), MediaKind::Video)
-        ]
+        vec![(audio, MediaKind::Audio), (video, MediaKind::Video)]
     );
     let frames = 50;
     for i in 0..frames {

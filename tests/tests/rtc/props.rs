@@ -98,7 +98,7 @@ fn apply(pair: &mut RtcPair, op: &Op) {
         }
         Op::WriteFrame { on_b, len } => {
             let p = side(pair, on_b);
-            let mids: Vec<_> = p.rtc.tracks().map(|t| t.mid.clone()).collect();
+            let mids: Vec<_> = p.rtc.tracks().map(|t| t.mid).collect();
             for mid in mids {
                 let _ = p
                     .rtc

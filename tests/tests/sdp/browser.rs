@@ -37,7 +37,7 @@ fn answer_checked(
         if a.is_rejected() {
             continue;
         }
-        accepted.push(a.mid().unwrap().clone());
+        accepted.push(*a.mid().unwrap());
         assert_eq!(a.ice_ufrag(), Some("sAns"));
         assert_eq!(a.ice_pwd(), Some("sansrtc-password-0123456789"));
         assert_eq!(a.setup(), Some(setup));

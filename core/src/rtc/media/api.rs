@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use super::negotiate::send_track;
-use super::{MediaError, RtpHeader, TrackInfo};
+use super::{Delivery, MediaError, RtpHeader, TrackInfo};
 use crate::rtc::peer::Rtc;
 use crate::rtp::{Pt, RtpTimestamp};
 use crate::sdp::{Direction, MediaKind, MediaRequest, Mid};
@@ -15,8 +15,8 @@ impl Rtc {
     pub fn add_track(&mut self, kind: MediaKind, direction: Direction) -> Mid {
         let mid = self.negotiation.next_mid();
         let request = match kind {
-            MediaKind::Audio => MediaRequest::audio(mid.clone(), direction),
-            _ => MediaRequest::video(mid.clone(), direction),
+            MediaKind::Audio => MediaRequest::audio(mid, direction),
+            _ => MediaRequest::video(mid, direction),
         };
         let request = if matches!(direction, Direction::SendRecv | Direction::SendOnly) {
             request.with_track(send_track(&kind, &mid, &mut *self.rng))
@@ -82,10 +82,12 @@ impl Rtc {
         self.media.request_keyframe(now, mid)
     }
 
-    /// Reports every RTP packet received on track `mid` as
-    /// [`Event::Rtp`](crate::Event::Rtp) (packet-level API), besides the frames. Off by
-    /// default.
-    pub fn set_rtp_events(&mut self, mid: &Mid, on: bool) -> Result<(), MediaError> {
-        self.media.set_rtp_events(mid, on)
+    /// Chooses what track `mid` reports of the media it receives: whole frames
+    /// ([`Event::Frame`](crate::Event::Frame), the default), every RTP packet
+    /// ([`Event::Rtp`](crate::Event::Rtp), packet-level API), or both. Payloads in either
+    /// event are cut from a shared buffer that is reused once the application drops them, so
+    /// a forwarding loop that drops each event after use allocates nothing per packet.
+    pub fn set_delivery(&mut self, mid: &Mid, delivery: Delivery) -> Result<(), MediaError> {
+        self.media.set_delivery(mid, delivery)
     }
 }

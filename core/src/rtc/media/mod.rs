@@ -12,6 +12,7 @@
 
 mod api;
 mod negotiate;
+mod pool;
 mod receive;
 mod send;
 mod track;
@@ -21,6 +22,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 
+use self::pool::PayloadPool;
 use self::track::Track;
 use crate::rtc::config::RtcConfig;
 use crate::rtc::event::Event;
@@ -66,8 +68,34 @@ pub struct MediaFrame {
     pub data: Bytes,
 }
 
+/// What a track reports of the media it receives (see
+/// [`Rtc::set_delivery`](crate::Rtc::set_delivery)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Delivery {
+    /// Whole frames, depacketized ([`Event::Frame`]); a frame that lost a packet for good
+    /// makes us ask the sender for a keyframe. The default.
+    #[default]
+    Frames,
+    /// Every RTP packet as it arrived ([`Event::Rtp`]), as an SFU forwards them: no
+    /// depacketizing, and keyframe requests are the application's to make (NACK and RTX
+    /// still repair losses).
+    Packets,
+    /// Both frames and packets.
+    FramesAndPackets,
+}
+
+impl Delivery {
+    const fn frames(self) -> bool {
+        matches!(self, Self::Frames | Self::FramesAndPackets)
+    }
+
+    const fn packets(self) -> bool {
+        matches!(self, Self::Packets | Self::FramesAndPackets)
+    }
+}
+
 /// An RTP packet that arrived on a track (packet-level API, see
-/// [`Rtc::set_rtp_events`](crate::Rtc::set_rtp_events)).
+/// [`Rtc::set_delivery`](crate::Rtc::set_delivery)).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RtpPacketEvent {
     /// The track.
@@ -139,6 +167,8 @@ pub(crate) struct Media {
     max_queued: usize,
     mtu: usize,
     payload: Vec<u8>,
+    /// Where received payloads and frames are copied for their events.
+    received: PayloadPool,
     events: VecDeque<Event>,
     pub(crate) dropped: u64,
     pub(crate) queue_overflows: u64,
@@ -163,6 +193,7 @@ impl Media {
             max_queued: config.max_queued_media,
             mtu: config.mtu,
             payload: Vec::new(),
+            received: PayloadPool::default(),
             events: VecDeque::new(),
             dropped: 0,
             queue_overflows: 0,
@@ -198,7 +229,7 @@ impl Media {
             {
                 d.handle_timeout(now);
             }
-            Self::drain_depacketizer(t, &mut self.events);
+            Self::drain_depacketizer(t, &mut self.received, &mut self.events);
             self.send_due_pli(now, i);
         }
     }
@@ -247,7 +278,7 @@ impl Media {
                         s.packets_repaired = recv.packets_repaired;
                     }
                 }
-                (t.info.mid.clone(), s)
+                (t.info.mid, s)
             })
             .collect();
         stats.srtp_unprotect_failures = self.unprotect_failures;
@@ -263,9 +294,15 @@ impl Media {
         }
     }
 
-    fn set_rtp_events(&mut self, mid: &Mid, on: bool) -> Result<(), MediaError> {
+    fn set_delivery(&mut self, mid: &Mid, delivery: Delivery) -> Result<(), MediaError> {
         let i = self.track(mid).ok_or(MediaError::UnknownTrack)?;
-        self.tracks[i].rtp_events = on;
+        let t = &mut self.tracks[i];
+        t.delivery = delivery;
+        if !delivery.frames() {
+            // A frame half assembled will never be finished or reported.
+            t.depacketizer = None;
+            t.pli_due = false;
+        }
         Ok(())
     }
 }

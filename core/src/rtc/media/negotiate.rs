@@ -32,10 +32,10 @@ impl Media {
             }
             let request = match m.kind {
                 MediaKind::Audio if local.accept_audio => {
-                    MediaRequest::audio(mid.clone(), Direction::SendRecv)
+                    MediaRequest::audio(*mid, Direction::SendRecv)
                 }
                 MediaKind::Video if local.accept_video => {
-                    MediaRequest::video(mid.clone(), Direction::SendRecv)
+                    MediaRequest::video(*mid, Direction::SendRecv)
                 }
                 _ => continue,
             };
@@ -83,7 +83,7 @@ impl Media {
                 self.session = Some(RtpSession::new(config, self.epoch, rng));
             }
             let info = TrackInfo {
-                mid: mid.clone(),
+                mid: *mid,
                 kind: m.kind.clone(),
                 direction: local.direction(m),
                 codecs: codecs(m),

@@ -4,8 +4,7 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-
+use super::pool::PayloadPool;
 use super::track::{MAX_REMOTE_SSRCS, Track};
 use super::{Media, MediaFrame, RtpHeader, RtpPacketEvent};
 use crate::rtc::event::Event;
@@ -61,8 +60,7 @@ impl Media {
                 && let Some(t) = self.tracks.iter_mut().find(|t| t.ssrc == Some(ssrc))
             {
                 t.stats.keyframe_requests_received += 1;
-                self.events
-                    .push_back(Event::KeyframeRequest(t.info.mid.clone()));
+                self.events.push_back(Event::KeyframeRequest(t.info.mid));
             }
         }
     }
@@ -148,13 +146,16 @@ impl Media {
             timestamp: packet.timestamp(),
             marker: packet.marker(),
         };
-        if t.rtp_events {
+        if t.delivery.packets() {
             self.events.push_back(Event::Rtp(RtpPacketEvent {
-                mid: t.info.mid.clone(),
+                mid: t.info.mid,
                 ssrc: packet.ssrc(),
                 header,
-                payload: Bytes::copy_from_slice(packet.payload()),
+                payload: self.received.copy(packet.payload()),
             }));
+        }
+        if !t.delivery.frames() {
+            return;
         }
         if t.depacketizer.as_ref().is_none_or(|(p, _, _)| *p != pt) {
             let mut config = DepacketizerConfig::default();
@@ -172,10 +173,14 @@ impl Media {
             };
             d.handle_packet(now, meta, packet.payload());
         }
-        Self::drain_depacketizer(t, &mut self.events);
+        Self::drain_depacketizer(t, &mut self.received, &mut self.events);
     }
 
-    pub(super) fn drain_depacketizer(t: &mut Track, events: &mut VecDeque<Event>) {
+    pub(super) fn drain_depacketizer(
+        t: &mut Track,
+        pool: &mut PayloadPool,
+        events: &mut VecDeque<Event>,
+    ) {
         let Some((pt, codec, d)) = &mut t.depacketizer else {
             return;
         };
@@ -187,12 +192,12 @@ impl Media {
                         t.stats.keyframes_received += 1;
                     }
                     events.push_back(Event::Frame(MediaFrame {
-                        mid: t.info.mid.clone(),
+                        mid: t.info.mid,
                         pt: *pt,
                         codec: *codec,
                         rtp_time: RtpTimestamp(f.timestamp),
                         keyframe: f.is_keyframe,
-                        data: Bytes::copy_from_slice(f.data),
+                        data: pool.copy(f.data),
                     }));
                 }
                 DepacketizerEvent::Gap(g) => {

@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use super::TrackInfo;
+use super::{Delivery, TrackInfo};
 use crate::rtc::stats::TrackStats;
 use crate::rtp::payload::{AnyFormat, AnyPacketizer, Codec, Depacketizer};
 use crate::rtp::{Pt, Ssrc};
@@ -19,7 +19,7 @@ pub(super) struct Track {
     /// The peer's SSRCs on this track (learned or signalled).
     pub(super) remote_ssrcs: Vec<Ssrc>,
     pub(super) depacketizer: Option<(Pt, Codec, Depacketizer<AnyFormat>)>,
-    pub(super) rtp_events: bool,
+    pub(super) delivery: Delivery,
     pub(super) pli_due: bool,
     pub(super) last_pli: Option<Instant>,
     pub(super) stats: TrackStats,
@@ -38,7 +38,7 @@ impl Track {
             packetizer: None,
             remote_ssrcs: Vec::new(),
             depacketizer: None,
-            rtp_events: false,
+            delivery: Delivery::Frames,
             pli_due: false,
             last_pli: None,
             stats: TrackStats::default(),
