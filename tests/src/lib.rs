@@ -8,5 +8,6 @@ pub mod ice;
 pub mod interop;
 pub mod media;
 pub mod rtc;
+pub mod rtc_memory;
 pub mod sctp;
 pub mod sim;

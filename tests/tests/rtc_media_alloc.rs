@@ -5,18 +5,11 @@
 //!
 //! This binary holds one test only, so no other test allocates while it measures.
 
-use std::net::SocketAddr;
-use std::time::{Duration, Instant};
-
-use rand_chacha::ChaCha20Rng;
-use rand_chacha::rand_core::SeedableRng;
-use sansrtc::net::Receive;
 use sansrtc::rtc::{Delivery, Event, RtpHeader};
 use sansrtc::rtp::{Pt, RtpTimestamp, SeqNo};
 use sansrtc::sdp::{Direction, MediaKind, Mid};
-use sansrtc::{Rtc, RtcConfig};
 use sansrtc_tests::alloc::fewest_allocations;
-use sansrtc_tests::rtc::certificates;
+use sansrtc_tests::rtc_memory::MemoryPair;
 use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
 
 #[global_allocator]
@@ -29,99 +22,28 @@ const PACKETS: u32 = 5000;
 const FRAMES: u32 = 300;
 const FRAME: usize = 12_000;
 
-/// Two connected peers, a video track from `a` to `b`, and the in-memory link between them.
+/// Two connected peers and a video track from `a` to `b`.
 struct Pair {
-    a: Rtc,
-    b: Rtc,
+    p: MemoryPair,
     mid: Mid,
     pt: Pt,
-    now: Instant,
-    buf: Vec<u8>,
-    rx: Vec<u8>,
 }
 
 impl Pair {
     fn new() -> Self {
-        let now = Instant::now();
-        let (ca, cb) = certificates();
         // A 1500-byte path, as the benchmark's: 1200-byte payloads plus headers fit.
-        let config = |cert| {
-            let mut c = RtcConfig::new(cert);
-            c.mtu = 1500;
-            c
-        };
-        let mut a = Rtc::new(config(ca), now, Box::new(ChaCha20Rng::seed_from_u64(1)));
-        let mut b = Rtc::new(config(cb), now, Box::new(ChaCha20Rng::seed_from_u64(2)));
-        a.add_host_address(now, addr(1)).expect("host");
-        b.add_host_address(now, addr(2)).expect("host");
-        let mid = a.add_track(MediaKind::Video, Direction::SendOnly);
-        let offer = a.create_offer(now).expect("offer");
-        let answer = b.accept_offer(now, &offer).expect("answer");
-        a.accept_answer(now, &answer).expect("accept");
-        let pt = a
-            .tracks()
-            .find(|t| t.mid == mid)
-            .and_then(|t| t.codecs.first())
-            .map(|&(pt, _)| pt)
-            .expect("a negotiated codec");
-        let mut p = Self {
-            a,
-            b,
-            mid,
-            pt,
-            now,
-            buf: vec![0; 2048],
-            rx: vec![0; 2048],
-        };
-        let mut connected = 0;
-        for _ in 0..10_000 {
-            p.step(|e| connected += u32::from(matches!(e, Event::Connected)));
-            if connected == 2 {
-                return p;
-            }
-        }
-        panic!("the peers did not connect");
+        let mut p = MemoryPair::new(|c| c.mtu = 1500);
+        let mid = p.a.add_track(MediaKind::Video, Direction::SendOnly);
+        p.negotiate();
+        let pt =
+            p.a.tracks()
+                .find(|t| t.mid == mid)
+                .and_then(|t| t.codecs.first())
+                .map(|&(pt, _)| pt)
+                .expect("a negotiated codec");
+        p.connect();
+        Self { p, mid, pt }
     }
-
-    /// One millisecond: timers, then every datagram each way; `b`'s events to `on_event`.
-    fn step(&mut self, mut on_event: impl FnMut(Event)) {
-        self.now += Duration::from_millis(1);
-        let now = self.now;
-        for rtc in [&mut self.a, &mut self.b] {
-            if rtc.poll_timeout().is_some_and(|at| at <= now) {
-                rtc.handle_timeout(now);
-            }
-        }
-        loop {
-            let mut moved = false;
-            for (from, to) in [(0, 1), (1, 0)] {
-                let (src, dst) = if from == 0 {
-                    (&mut self.a, &mut self.b)
-                } else {
-                    (&mut self.b, &mut self.a)
-                };
-                while let Some(t) = src.poll_transmit(now, &mut self.buf) {
-                    self.rx[..t.len].copy_from_slice(&self.buf[..t.len]);
-                    let rx = Receive::udp(addr(from + 1), addr(to + 1), &mut self.rx[..t.len]);
-                    dst.handle_datagram(now, rx);
-                    moved = true;
-                }
-            }
-            while let Some(e) = self.b.poll_event() {
-                on_event(e);
-            }
-            while let Some(e) = self.a.poll_event() {
-                on_event(e);
-            }
-            if !moved {
-                break;
-            }
-        }
-    }
-}
-
-fn addr(host: u8) -> SocketAddr {
-    SocketAddr::from(([127, 0, 0, host], 5000))
 }
 
 /// Writes `count` packets, 20 a millisecond; returns how many `b` reported.
@@ -139,12 +61,12 @@ fn forward(p: &mut Pair, seq: &mut u16, count: u32) -> u32 {
                 timestamp: RtpTimestamp(u32::from(*seq).wrapping_mul(3000)),
                 marker: true,
             };
-            let now = p.now;
-            p.a.write_rtp(now, &p.mid, header, &payload).expect("rtp");
+            let now = p.p.now;
+            p.p.a.write_rtp(now, &p.mid, header, &payload).expect("rtp");
             *seq = seq.wrapping_add(1);
             sent += 1;
         }
-        p.step(|e| {
+        p.p.step(|_, e| {
             if let Event::Rtp(packet) = e {
                 assert_eq!(packet.payload.len(), PAYLOAD);
                 got += 1;
@@ -160,14 +82,15 @@ fn frames(p: &mut Pair, frame: &[u8], at: &mut u32, count: u32) -> u32 {
     let (mut sent, mut got) = (0u32, 0u32);
     while got < count {
         if sent < count {
-            let now = p.now;
+            let now = p.p.now;
             let ts = RtpTimestamp(at.wrapping_mul(3000));
-            p.a.write_frame(now, &p.mid, None, ts, frame)
+            p.p.a
+                .write_frame(now, &p.mid, None, ts, frame)
                 .expect("frame");
             *at += 1;
             sent += 1;
         }
-        p.step(|e| {
+        p.p.step(|_, e| {
             if let Event::Frame(f) = e {
                 assert_eq!(f.data.len(), FRAME);
                 got += 1;
@@ -184,7 +107,7 @@ fn rtc_media_alloc_forward_and_frames_steady_state() {
     let mid = p.mid;
 
     // Packets: b reports packets only, as a forwarding server asks.
-    p.b.set_delivery(&mid, Delivery::Packets).expect("track");
+    p.p.b.set_delivery(&mid, Delivery::Packets).expect("track");
     let mut seq = 0u16;
     forward(&mut p, &mut seq, 2 * PACKETS);
     let change = fewest_allocations(GLOBAL, 3, |_| {
@@ -201,7 +124,7 @@ fn rtc_media_alloc_forward_and_frames_steady_state() {
     assert!(per_packet <= 0.001, "{per_packet} allocations per packet");
 
     // Frames: b depacketizes.
-    p.b.set_delivery(&mid, Delivery::Frames).expect("track");
+    p.p.b.set_delivery(&mid, Delivery::Frames).expect("track");
     let mut frame = vec![0u8; FRAME];
     for (k, b) in frame.iter_mut().enumerate() {
         *b = (k * 7) as u8;

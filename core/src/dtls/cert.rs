@@ -56,6 +56,27 @@ pub struct Fingerprint {
 }
 
 impl Fingerprint {
+    /// The fingerprint with hash function `name` (`sha-256`, any case) and digest `value`,
+    /// as an SDP parser holds them.
+    pub fn from_parts(name: &str, value: &[u8]) -> Result<Self, FingerprintParseError> {
+        let algorithm = [
+            HashAlgorithm::Sha1,
+            HashAlgorithm::Sha256,
+            HashAlgorithm::Sha384,
+            HashAlgorithm::Sha512,
+        ]
+        .into_iter()
+        .find(|a| a.name().eq_ignore_ascii_case(name))
+        .ok_or(FingerprintParseError::UnknownAlgorithm)?;
+        if value.len() != algorithm.digest().output_len() {
+            return Err(FingerprintParseError::BadValue);
+        }
+        Ok(Self {
+            algorithm,
+            value: SmallVec::from_slice(value),
+        })
+    }
+
     /// Computes the fingerprint of a DER certificate with `algorithm`.
     pub fn of_der(algorithm: HashAlgorithm, der: &[u8]) -> Self {
         let d = ring::digest::digest(algorithm.digest(), der);
@@ -114,27 +135,15 @@ impl FromStr for Fingerprint {
             .trim()
             .split_once(' ')
             .ok_or(FingerprintParseError::BadValue)?;
-        let algorithm = [
-            HashAlgorithm::Sha1,
-            HashAlgorithm::Sha256,
-            HashAlgorithm::Sha384,
-            HashAlgorithm::Sha512,
-        ]
-        .into_iter()
-        .find(|a| a.name().eq_ignore_ascii_case(name))
-        .ok_or(FingerprintParseError::UnknownAlgorithm)?;
-        let mut value = SmallVec::new();
+        let mut value: SmallVec<[u8; MAX_DIGEST]> = SmallVec::new();
         for part in hex.trim().split(':') {
-            if part.len() != 2 {
+            if part.len() != 2 || value.len() == MAX_DIGEST {
                 return Err(FingerprintParseError::BadValue);
             }
             let b = u8::from_str_radix(part, 16).map_err(|_| FingerprintParseError::BadValue)?;
             value.push(b);
         }
-        if value.len() != algorithm.digest().output_len() {
-            return Err(FingerprintParseError::BadValue);
-        }
-        Ok(Self { algorithm, value })
+        Self::from_parts(name, &value)
     }
 }
 

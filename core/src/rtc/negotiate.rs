@@ -145,7 +145,7 @@ impl Rtc {
         if !n.is_negotiated() {
             self.ice.set_negotiated_role(Role::Controlling);
         }
-        let text = offer.to_string();
+        let text = offer.to_sdp();
         self.negotiation.pending_offer = Some(offer);
         self.process(now);
         Ok(text)
@@ -217,7 +217,7 @@ impl Rtc {
         }
         self.media.apply(&answer, &offer, &mut *self.rng);
         self.apply_remote(now, remote);
-        let text = answer.to_string();
+        let text = answer.to_sdp();
         self.negotiation.current_local = Some(answer);
         self.negotiation.current_remote = Some(offer);
         self.process(now);
@@ -327,9 +327,8 @@ fn read_remote(
         .ok_or(NegotiationError::Missing("ice-pwd"))?;
     let fingerprint = remote
         .fingerprint(media)
-        .ok_or(NegotiationError::Missing("fingerprint"))?
-        .to_string()
-        .parse::<dtls::Fingerprint>()
+        .ok_or(NegotiationError::Missing("fingerprint"))?;
+    let fingerprint = dtls::Fingerprint::from_parts(&fingerprint.hash, &fingerprint.bytes)
         .map_err(|_| NegotiationError::Bad("fingerprint"))?;
     let local_media = local
         .media

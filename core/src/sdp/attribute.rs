@@ -96,7 +96,7 @@ impl Attribute {
         };
         match typed(name, value) {
             // Keep the typed form only if it writes back exactly what was read.
-            Some(attr) if attr.to_string() == text => attr,
+            Some(attr) if writes_exactly(&attr, text) => attr,
             _ => Self::Other {
                 name: name.to_owned(),
                 value: value.map(str::to_owned),
@@ -178,6 +178,20 @@ impl fmt::Display for Attribute {
             },
         }
     }
+}
+
+/// Whether `value` formats as exactly `text`, compared as it is written (no allocation).
+fn writes_exactly(value: &impl fmt::Display, text: &str) -> bool {
+    /// What is left of `text` to match; a mismatch stops the formatting.
+    struct Rest<'a>(&'a str);
+    impl fmt::Write for Rest<'_> {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            self.0 = self.0.strip_prefix(s).ok_or(fmt::Error)?;
+            Ok(())
+        }
+    }
+    let mut rest = Rest(text);
+    fmt::write(&mut rest, format_args!("{value}")).is_ok() && rest.0.is_empty()
 }
 
 /// The typed attribute for `name` and `value`, or `None` if unknown or malformed.

@@ -5,6 +5,22 @@ use std::fmt;
 
 use crate::sdp::model::{Bandwidth, Connection, MediaSection, OtherLine, SessionDescription};
 
+impl SessionDescription {
+    /// The description as SDP text, written into one buffer sized for it up front (what
+    /// `to_string` does, without growing the string a line at a time).
+    pub fn to_sdp(&self) -> String {
+        let lines: usize = 8 + self
+            .media
+            .iter()
+            .map(|m| m.attributes.len() + 4)
+            .sum::<usize>();
+        let mut text = String::with_capacity(lines * 48);
+        // Writing into a String cannot fail.
+        let _ = fmt::write(&mut text, format_args!("{self}"));
+        text
+    }
+}
+
 impl fmt::Display for SessionDescription {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let o = &self.origin;
