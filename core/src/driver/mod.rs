@@ -13,7 +13,19 @@
 //!    the socket refuses with "would block" is kept and sent first next turn;
 //! 4. forward [`Machine::poll_event`] to the application;
 //! 5. sleep until the deadline, a datagram or a command.
+//!
+//! A driver may run several sockets, one per local address (see [`host`] for which): it reads
+//! them all into the one receive buffer, marks each datagram with the receiving socket's
+//! address as [`Receive::destination`], and sends each [`Transmit`] from the socket
+//! [`socket_for`] picks for its [`Transmit::source`].
+//!
+//! [`rtc_handle_commands!`](crate::rtc_handle_commands) writes the typed helpers of the async
+//! drivers' `Handle<Rtc>` once for both, and [`Stopped`] is their error.
 
+pub mod host;
+mod macros;
+
+use std::net::SocketAddr;
 use std::time::Instant;
 
 use crate::endpoint::{Endpoint, PeerId};
@@ -25,6 +37,30 @@ pub const MAX_TRANSMITS_PER_TURN: usize = 256;
 
 /// Datagrams received in one turn before the loop sends again.
 pub const MAX_RECEIVES_PER_TURN: usize = 64;
+
+/// The receive and send buffer size a driver asks the OS for on each socket (`SO_RCVBUF`,
+/// `SO_SNDBUF`): 2 MiB holds about 1,500 full datagrams, so a burst is not dropped while the
+/// loop is busy (on loopback the kernel drops what a slow receiver has no room for). Linux
+/// caps the request at `net.core.rmem_max` / `wmem_max`.
+pub const SOCKET_BUFFER_SIZE: usize = 2 * 1024 * 1024;
+
+/// Which of a driver's sockets, bound to `locals`, sends a datagram whose
+/// [`Transmit::source`] is `source`: the one bound to that address; else the first of the
+/// same family (a machine given a host address other than its socket's); else the first.
+/// `locals` must not be empty.
+pub fn socket_for(locals: &[SocketAddr], source: SocketAddr) -> usize {
+    locals
+        .iter()
+        .position(|l| *l == source)
+        .or_else(|| locals.iter().position(|l| l.is_ipv4() == source.is_ipv4()))
+        .unwrap_or(0)
+}
+
+/// The driver task has stopped (the machine finished, the socket failed, or every handle was
+/// dropped): the error of the async drivers' handles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("driver stopped")]
+pub struct Stopped;
 
 /// A machine a driver runs: the vocabulary of [`Rtc`] and [`Endpoint`].
 pub trait Machine {
@@ -116,3 +152,22 @@ pub fn is_transient_receive_error(e: &std::io::Error) -> bool {
 /// `EMSGSIZE` on Linux; other systems report a too-big datagram differently (and rarely on
 /// receive).
 const EMSGSIZE: i32 = 90;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn socket_for_picks_the_source_then_the_family() {
+        let locals: Vec<SocketAddr> = ["10.0.0.1:5", "10.0.0.2:6", "[fd00::1]:7"]
+            .iter()
+            .map(|a| a.parse().unwrap())
+            .collect();
+        let pick = |s: &str| socket_for(&locals, s.parse().unwrap());
+        assert_eq!(pick("10.0.0.2:6"), 1);
+        assert_eq!(pick("[fd00::1]:7"), 2);
+        assert_eq!(pick("10.9.9.9:1"), 0);
+        assert_eq!(pick("[fd00::9]:1"), 2);
+        assert_eq!(socket_for(&locals[..1], "[::1]:1".parse().unwrap()), 0);
+    }
+}
