@@ -71,11 +71,8 @@ use mio::{Events, Interest, Poll, Token};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use sansrtc::driver::host::{self, InterfaceAddr};
-use sansrtc::driver::{
-    MAX_RECEIVES_PER_TURN, MAX_TRANSMITS_PER_TURN, Machine, SOCKET_BUFFER_SIZE,
-    is_transient_receive_error, socket_for,
-};
-use sansrtc::net::{Receive, Transmit};
+use sansrtc::driver::{Machine, SOCKET_BUFFER_SIZE, receive_waiting, send_pending, socket_for};
+use sansrtc::net::Transmit;
 use sansrtc::{Rtc, RtcConfig};
 
 /// The mio this crate is built on, for [`Driver::new`]'s socket.
@@ -141,15 +138,25 @@ impl<M: Machine> Driver<M> {
     }
 
     /// One turn of the loop, without blocking: receives up to
-    /// [`MAX_RECEIVES_PER_TURN`] waiting datagrams, fires the machine's timer if it has
-    /// passed, then sends up to [`MAX_TRANSMITS_PER_TURN`] datagrams (first the one the socket
-    /// refused last time). Call it every frame, and after commands to send their output.
+    /// [`MAX_RECEIVES_PER_TURN`](sansrtc::driver::MAX_RECEIVES_PER_TURN) waiting datagrams
+    /// from all the sockets, fires the machine's timer if it has passed, then sends up to
+    /// [`MAX_TRANSMITS_PER_TURN`](sansrtc::driver::MAX_TRANSMITS_PER_TURN) datagrams (first
+    /// the one a socket refused last time). Call it every frame, and after commands to send
+    /// their output.
     ///
-    /// Errors only when the socket is broken; refused or lost datagrams are the network's
+    /// Errors only when a socket is broken; refused or lost datagrams are the network's
     /// business and the protocols retransmit.
     pub fn tick(&mut self, now: Instant) -> io::Result<()> {
         self.last_now = now;
-        self.busy = self.receive(now)?;
+        let sockets = &self.sockets;
+        self.busy = receive_waiting(
+            &mut self.machine,
+            now,
+            &self.locals,
+            &mut self.rx_buf,
+            0,
+            |i, buf| sockets[i].recv_from(buf),
+        )?;
         if self.machine.poll_timeout().is_some_and(|at| at <= now) {
             self.machine.handle_timeout(now);
         }
@@ -221,57 +228,22 @@ impl<M: Machine> Driver<M> {
         self.machine.is_finished()
     }
 
-    /// Hands the machine what is waiting on any socket, up to the budget; returns whether the
-    /// budget ran out (more may be waiting).
-    fn receive(&mut self, now: Instant) -> io::Result<bool> {
-        let mut budget = MAX_RECEIVES_PER_TURN;
-        while budget > 0 {
-            let before = budget;
-            for (socket, local) in self.sockets.iter().zip(&self.locals) {
-                match socket.recv_from(&mut self.rx_buf) {
-                    Ok((n, source)) => {
-                        let rx = Receive::udp(source, *local, &mut self.rx_buf[..n]);
-                        self.machine.handle_datagram(now, rx);
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                    Err(e) if is_transient_receive_error(&e) => {}
-                    Err(e) => return Err(e),
-                }
-                budget -= 1;
-                if budget == 0 {
-                    return Ok(true);
-                }
-            }
-            if budget == before {
-                return Ok(false);
-            }
-        }
-        Ok(true)
-    }
-
     /// Sends the blocked datagram, then what the machine writes, up to the budget, each from
     /// the socket bound to its source; keeps the datagram the socket would not take.
     fn send(&mut self, now: Instant) {
-        for _ in 0..MAX_TRANSMITS_PER_TURN {
-            let next = self.blocked.take();
-            let Some(t) = next.or_else(|| self.machine.poll_transmit(now, &mut self.tx_buf)) else {
-                return;
-            };
-            let socket = &self.sockets[socket_for(&self.locals, t.source)];
-            match socket.send_to(&self.tx_buf[..t.len], t.destination) {
-                Ok(_) => {}
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.blocked = Some(t);
-                    return;
-                }
-                // Any other refusal (unreachable, too big, a bad address) loses this datagram
-                // like the network would; the protocols above retransmit. A broken socket
-                // shows on the receive side.
-                Err(_) => {}
-            }
-        }
+        let sockets = &self.sockets;
+        let blocked = self.blocked.take();
+        let more;
+        (self.blocked, more) = send_pending(
+            &mut self.machine,
+            now,
+            &self.locals,
+            &mut self.tx_buf,
+            blocked,
+            |i, bytes, to| sockets[i].send_to(bytes, to),
+        );
         // The budget ran out with the machine perhaps still writing: come back at once.
-        self.busy = true;
+        self.busy |= more;
     }
 
     /// Waits in the poll for readiness or `timeout`.

@@ -64,11 +64,8 @@ use std::time::Instant;
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use sansrtc::driver::host::{self, InterfaceAddr};
-use sansrtc::driver::{
-    MAX_RECEIVES_PER_TURN, MAX_TRANSMITS_PER_TURN, Machine, SOCKET_BUFFER_SIZE,
-    is_transient_receive_error, socket_for,
-};
-use sansrtc::net::{Receive, Transmit};
+use sansrtc::driver::{Machine, SOCKET_BUFFER_SIZE, receive_waiting, send_pending, socket_for};
+use sansrtc::net::Transmit;
 use sansrtc::{Rtc, RtcConfig};
 use smol::channel::{Receiver, Sender};
 use smol::future::{self, FutureExt};
@@ -312,10 +309,19 @@ async fn run<M: Machine>(
     loop {
         // Non-blocking reads first: async-io reports readiness only for datagrams that
         // arrive after it is asked, so what is already queued is taken here.
-        receive_waiting(sockets, locals, &mut machine, &mut rx_buf)?;
         let now = Instant::now();
+        receive_waiting(&mut machine, now, locals, &mut rx_buf, 0, |i, buf| {
+            sockets[i].get_ref().recv_from(buf)
+        })?;
         let more;
-        (blocked, more) = send(sockets, locals, &mut machine, now, &mut tx_buf, blocked);
+        (blocked, more) = send_pending(
+            &mut machine,
+            now,
+            locals,
+            &mut tx_buf,
+            blocked,
+            |i, b, to| sockets[i].get_ref().send_to(b, to),
+        );
         while let Some(event) = machine.poll_event() {
             // The application dropped its Events: keep running for the handles.
             let _ = events.try_send(event);
@@ -376,64 +382,4 @@ fn poll_readable_any(sockets: &[Async<UdpSocket>], cx: &mut Context<'_>) -> Poll
     } else {
         Poll::Pending
     }
-}
-
-/// Hands the machine what is waiting on any socket, up to the budget, without waiting.
-fn receive_waiting<M: Machine>(
-    sockets: &[Async<UdpSocket>],
-    locals: &[SocketAddr],
-    machine: &mut M,
-    buf: &mut [u8],
-) -> io::Result<()> {
-    let mut budget = MAX_RECEIVES_PER_TURN;
-    while budget > 0 {
-        let before = budget;
-        for (socket, local) in sockets.iter().zip(locals) {
-            match socket.get_ref().recv_from(buf) {
-                Ok((n, source)) => {
-                    let rx = Receive::udp(source, *local, &mut buf[..n]);
-                    machine.handle_datagram(Instant::now(), rx);
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                Err(e) if is_transient_receive_error(&e) => {}
-                Err(e) => return Err(e),
-            }
-            budget -= 1;
-            if budget == 0 {
-                break;
-            }
-        }
-        if budget == before {
-            break;
-        }
-    }
-    Ok(())
-}
-
-/// Sends the blocked datagram, then what the machine writes, up to the budget, each from the
-/// socket bound to its source. Returns the datagram the socket would not take, if any (its
-/// bytes stay in `buf`), and whether the budget ran out.
-fn send<M: Machine>(
-    sockets: &[Async<UdpSocket>],
-    locals: &[SocketAddr],
-    machine: &mut M,
-    now: Instant,
-    buf: &mut [u8],
-    mut blocked: Option<Transmit>,
-) -> (Option<Transmit>, bool) {
-    for _ in 0..MAX_TRANSMITS_PER_TURN {
-        let Some(t) = blocked.take().or_else(|| machine.poll_transmit(now, buf)) else {
-            return (None, false);
-        };
-        let socket = sockets[socket_for(locals, t.source)].get_ref();
-        match socket.send_to(&buf[..t.len], t.destination) {
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return (Some(t), false),
-            // Any other refusal (unreachable, too big, a bad address) loses this datagram
-            // like the network would; the protocols above retransmit. A broken socket shows
-            // on the receive side.
-            Err(_) => {}
-        }
-    }
-    (None, true)
 }

@@ -60,8 +60,8 @@ use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use sansrtc::driver::host::{self, InterfaceAddr};
 use sansrtc::driver::{
-    MAX_RECEIVES_PER_TURN, MAX_TRANSMITS_PER_TURN, Machine, SOCKET_BUFFER_SIZE,
-    is_transient_receive_error, socket_for,
+    Machine, SOCKET_BUFFER_SIZE, is_transient_receive_error, receive_waiting, send_pending,
+    socket_for,
 };
 use sansrtc::net::{Receive, Transmit};
 use sansrtc::{Rtc, RtcConfig};
@@ -296,7 +296,14 @@ async fn run<M: Machine>(
     loop {
         let now = Instant::now();
         let more;
-        (blocked, more) = send(&sockets, locals, &mut machine, now, &mut tx_buf, blocked);
+        (blocked, more) = send_pending(
+            &mut machine,
+            now,
+            locals,
+            &mut tx_buf,
+            blocked,
+            |i, b, to| sockets[i].try_send_to(b, to),
+        );
         while let Some(event) = machine.poll_event() {
             // The application dropped its Events: keep running for the handles.
             let _ = events.send(event);
@@ -324,8 +331,11 @@ async fn run<M: Machine>(
                     Err(e) if is_transient_receive_error(&e) => {}
                     Err(e) => return Err(e),
                 }
-                // More may be waiting: take them without sleeping, up to the budget.
-                receive_waiting(&sockets, locals, &mut machine, &mut rx_buf)?;
+                // More may be waiting: take them without sleeping, up to the budget (if it runs
+                // out, the sockets are still readable and the next turn comes at once).
+                receive_waiting(&mut machine, Instant::now(), locals, &mut rx_buf, 1, |i, buf| {
+                    sockets[i].try_recv_from(buf)
+                })?;
             }
             command = commands.recv() => match command {
                 Some(f) => f(&mut machine, Instant::now()),
@@ -357,68 +367,8 @@ fn poll_recv_any(
     Poll::Pending
 }
 
-/// Hands the machine what is waiting on any socket, up to the budget, without waiting.
-fn receive_waiting<M: Machine>(
-    sockets: &[UdpSocket],
-    locals: &[SocketAddr],
-    machine: &mut M,
-    buf: &mut [u8],
-) -> io::Result<()> {
-    let mut budget = MAX_RECEIVES_PER_TURN - 1;
-    while budget > 0 {
-        let before = budget;
-        for (socket, local) in sockets.iter().zip(locals) {
-            match socket.try_recv_from(buf) {
-                Ok((n, source)) => {
-                    let rx = Receive::udp(source, *local, &mut buf[..n]);
-                    machine.handle_datagram(Instant::now(), rx);
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                Err(e) if is_transient_receive_error(&e) => {}
-                Err(e) => return Err(e),
-            }
-            budget -= 1;
-            if budget == 0 {
-                break;
-            }
-        }
-        if budget == before {
-            break;
-        }
-    }
-    Ok(())
-}
-
 async fn sleep_until(deadline: Option<tokio::time::Instant>) {
     if let Some(at) = deadline {
         tokio::time::sleep_until(at).await;
     }
-}
-
-/// Sends the blocked datagram, then what the machine writes, up to the budget, each from the
-/// socket bound to its source. Returns the datagram the socket would not take, if any (its
-/// bytes stay in `buf`), and whether the budget ran out.
-fn send<M: Machine>(
-    sockets: &[UdpSocket],
-    locals: &[SocketAddr],
-    machine: &mut M,
-    now: Instant,
-    buf: &mut [u8],
-    mut blocked: Option<Transmit>,
-) -> (Option<Transmit>, bool) {
-    for _ in 0..MAX_TRANSMITS_PER_TURN {
-        let Some(t) = blocked.take().or_else(|| machine.poll_transmit(now, buf)) else {
-            return (None, false);
-        };
-        let socket = &sockets[socket_for(locals, t.source)];
-        match socket.try_send_to(&buf[..t.len], t.destination) {
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return (Some(t), false),
-            // Any other refusal (unreachable, too big, a bad address) loses this datagram
-            // like the network would; the protocols above retransmit. A broken socket shows
-            // on the receive side.
-            Err(_) => {}
-        }
-    }
-    (None, true)
 }

@@ -137,6 +137,79 @@ impl Machine for Endpoint {
     }
 }
 
+/// Step 1 of a turn: hands `machine` the datagrams waiting on a driver's sockets, bound to
+/// `locals`, taking them in turn so none starves the others, until every socket would block
+/// or [`MAX_RECEIVES_PER_TURN`] minus `already` were taken. `recv_from(i, buf)` is socket
+/// `i`'s non-blocking receive into the driver's one receive buffer; each datagram reaches the
+/// machine with `locals[i]` as its destination. Transient errors
+/// ([`is_transient_receive_error`]) are skipped; any other ends the turn with that error.
+/// Returns whether the budget ran out (more may be waiting).
+pub fn receive_waiting<M: Machine>(
+    machine: &mut M,
+    now: Instant,
+    locals: &[SocketAddr],
+    buf: &mut [u8],
+    already: usize,
+    mut recv_from: impl FnMut(usize, &mut [u8]) -> std::io::Result<(usize, SocketAddr)>,
+) -> std::io::Result<bool> {
+    let mut budget = MAX_RECEIVES_PER_TURN.saturating_sub(already);
+    while budget > 0 {
+        let before = budget;
+        for (i, local) in locals.iter().enumerate() {
+            match recv_from(i, buf) {
+                Ok((n, source)) => {
+                    let Some(contents) = buf.get_mut(..n) else {
+                        continue;
+                    };
+                    machine.handle_datagram(now, Receive::udp(source, *local, contents));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+                Err(e) if is_transient_receive_error(&e) => {}
+                Err(e) => return Err(e),
+            }
+            budget -= 1;
+            if budget == 0 {
+                return Ok(true);
+            }
+        }
+        if budget == before {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Step 3 of a turn: sends `blocked` (a datagram a socket refused last turn, still in `buf`),
+/// then what `machine` writes into `buf`, up to [`MAX_TRANSMITS_PER_TURN`], each through
+/// `send_to(i, bytes, destination)` on the socket [`socket_for`] picks from `locals`. Returns
+/// the datagram a socket would not take ("would block"; its bytes stay in `buf`, send it
+/// first next turn) and whether the budget ran out (the machine may have more: come back at
+/// once). Any other refusal (unreachable, too big, a bad address) loses that datagram as the
+/// network would, and the protocols above retransmit; a broken socket shows on the receive
+/// side.
+pub fn send_pending<M: Machine>(
+    machine: &mut M,
+    now: Instant,
+    locals: &[SocketAddr],
+    buf: &mut [u8],
+    mut blocked: Option<Transmit>,
+    mut send_to: impl FnMut(usize, &[u8], SocketAddr) -> std::io::Result<usize>,
+) -> (Option<Transmit>, bool) {
+    for _ in 0..MAX_TRANSMITS_PER_TURN {
+        let Some(t) = blocked.take().or_else(|| machine.poll_transmit(now, buf)) else {
+            return (None, false);
+        };
+        let Some(bytes) = buf.get(..t.len) else {
+            continue;
+        };
+        match send_to(socket_for(locals, t.source), bytes, t.destination) {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return (Some(t), false),
+            _ => {}
+        }
+    }
+    (None, true)
+}
+
 /// Whether a UDP receive error only reports an earlier datagram's fate and the socket is
 /// fine: ICMP port unreachable shows as `ECONNRESET` or `ECONNREFUSED` on some systems, a
 /// too-big datagram as `EMSGSIZE`, and a signal as `EINTR`. A driver ignores these and keeps
@@ -169,5 +242,81 @@ mod tests {
         assert_eq!(pick("10.9.9.9:1"), 0);
         assert_eq!(pick("[fd00::9]:1"), 2);
         assert_eq!(socket_for(&locals[..1], "[::1]:1".parse().unwrap()), 0);
+    }
+
+    fn machine() -> Endpoint {
+        Endpoint::new(crate::endpoint::EndpointConfig::default())
+    }
+
+    #[test]
+    fn receive_waiting_takes_every_socket_in_turn_within_the_budget() {
+        let locals: Vec<SocketAddr> = vec!["10.0.0.1:5".parse().unwrap(); 2];
+        let from: SocketAddr = "10.0.0.9:9".parse().unwrap();
+        let now = Instant::now();
+        let mut buf = [0u8; 64];
+        // Socket 0 has 3 datagrams waiting, socket 1 has one.
+        let mut left = [3, 1];
+        let mut calls = Vec::new();
+        let busy = receive_waiting(&mut machine(), now, &locals, &mut buf, 0, |i, _| {
+            calls.push(i);
+            if left[i] > 0 {
+                left[i] -= 1;
+                return Ok((4, from));
+            }
+            Err(std::io::ErrorKind::WouldBlock.into())
+        })
+        .unwrap();
+        assert!(!busy);
+        assert_eq!(calls, [0, 1, 0, 1, 0, 1, 0, 1]);
+        // An endless socket stops at the budget.
+        let mut taken = 0;
+        let busy = receive_waiting(&mut machine(), now, &locals, &mut buf, 4, |_, _| {
+            taken += 1;
+            Ok((4, from))
+        })
+        .unwrap();
+        assert!(busy);
+        assert_eq!(taken, MAX_RECEIVES_PER_TURN - 4);
+        // A broken socket ends the turn.
+        let broken = receive_waiting(&mut machine(), now, &locals, &mut buf, 0, |_, _| {
+            Err(std::io::ErrorKind::NotConnected.into())
+        });
+        assert!(broken.is_err());
+    }
+
+    #[test]
+    fn send_pending_keeps_what_would_block() {
+        let locals: Vec<SocketAddr> = vec!["10.0.0.1:5".parse().unwrap()];
+        let blocked = Transmit {
+            source: locals[0],
+            destination: "10.0.0.9:9".parse().unwrap(),
+            transport: crate::net::Transport::Udp,
+            len: 3,
+        };
+        let now = Instant::now();
+        let mut buf = [7u8; 1628];
+        let (kept, more) = send_pending(
+            &mut machine(),
+            now,
+            &locals,
+            &mut buf,
+            Some(blocked),
+            |_, _, _| Err(std::io::ErrorKind::WouldBlock.into()),
+        );
+        assert_eq!((kept, more), (Some(blocked), false));
+        let mut sent = Vec::new();
+        let (kept, more) = send_pending(
+            &mut machine(),
+            now,
+            &locals,
+            &mut buf,
+            Some(blocked),
+            |i, b, to| {
+                sent.push((i, b.len(), to));
+                Ok(b.len())
+            },
+        );
+        assert_eq!((kept, more), (None, false));
+        assert_eq!(sent, [(0, 3, blocked.destination)]);
     }
 }
