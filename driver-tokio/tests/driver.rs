@@ -9,7 +9,6 @@ mod peers;
 mod netns;
 
 use std::future::poll_fn;
-use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,27 +49,14 @@ fn driver_tokio_binds_every_host_address_in_a_namespace() {
                 .build()
                 .expect("runtime");
             runtime.block_on(async {
-                let binds: [SocketAddr; 2] =
-                    ["0.0.0.0:0".parse().unwrap(), "[::]:0".parse().unwrap()];
-                for (loopback, extra) in [
-                    (Loopback::default(), vec![]),
-                    (Loopback::Always, vec!["127.0.0.1", "::1"]),
-                ] {
+                let binds = netns::any();
+                for (loopback, also) in [(Loopback::default(), false), (Loopback::Always, true)] {
                     let (peer, _events) = sansrtc_tokio::bind_rtc_on(&binds, loopback, config())
                         .await
                         .expect("bind");
                     let params = peer.direct_parameters().await.expect("running");
-                    let mut hosts: Vec<IpAddr> =
-                        params.candidates.iter().map(|c| c.addr().ip()).collect();
-                    let mut sockets: Vec<IpAddr> =
-                        peer.local_addrs().iter().map(|a| a.ip()).collect();
-                    let mut want = netns::addrs();
-                    want.extend(extra.iter().map(|a| a.parse::<IpAddr>().unwrap()));
-                    for list in [&mut hosts, &mut sockets, &mut want] {
-                        list.sort();
-                    }
-                    assert_eq!(hosts, want, "host candidates ({loopback:?})");
-                    assert_eq!(sockets, want, "sockets ({loopback:?})");
+                    let candidates = params.candidates.iter().map(|c| c.addr());
+                    netns::assert_hosts(also, candidates, peer.local_addrs());
                     peer.close().await.expect("running");
                 }
                 let echoed = peers::exchange_on(&binds, 50).await.expect("exchange");

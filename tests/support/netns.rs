@@ -10,7 +10,7 @@
 //! the inner output and fails unless that one test passed. A missing `unshare` or `ip` is a
 //! failure naming the Debian package, never a skip.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -22,9 +22,39 @@ const INNER_ENV: &str = "SANSRTC_NETNS_INNER";
 /// The namespace's non-loopback addresses: `v0` has the first of each family, `v1` the second.
 pub(crate) const ADDRS: [&str; 4] = ["10.200.0.1", "10.200.0.2", "fd00:200::1", "fd00:200::2"];
 
-/// The namespace's non-loopback addresses, parsed.
-pub(crate) fn addrs() -> Vec<IpAddr> {
-    ADDRS.iter().map(|a| a.parse().expect("address")).collect()
+/// The binds that stand for every host address of both families.
+pub(crate) const ANY: [&str; 2] = ["0.0.0.0:0", "[::]:0"];
+
+/// [`ANY`], parsed.
+pub(crate) fn any() -> Vec<SocketAddr> {
+    ANY.iter().map(|a| a.parse().expect("address")).collect()
+}
+
+/// Asserts that a peer bound at [`ANY`] with the default loopback policy (or with
+/// `loopback_too`, `Loopback::Always`) has exactly the namespace's host addresses, as host
+/// candidates and as sockets.
+pub(crate) fn assert_hosts(
+    loopback_too: bool,
+    candidates: impl IntoIterator<Item = SocketAddr>,
+    sockets: &[SocketAddr],
+) {
+    let ips = |list: &mut dyn Iterator<Item = IpAddr>| {
+        let mut list: Vec<IpAddr> = list.collect();
+        list.sort();
+        list
+    };
+    let loopback = ["127.0.0.1", "::1"].into_iter().filter(|_| loopback_too);
+    let want = ips(&mut ADDRS
+        .into_iter()
+        .chain(loopback)
+        .map(|a| a.parse().expect("address")));
+    let hosts = ips(&mut candidates.into_iter().map(|a| a.ip()));
+    assert_eq!(
+        hosts, want,
+        "host candidates (loopback too: {loopback_too})"
+    );
+    let bound = ips(&mut sockets.iter().map(|a| a.ip()));
+    assert_eq!(bound, want, "sockets (loopback too: {loopback_too})");
 }
 
 /// Outside the namespace: re-executes this test there and panics unless it passed. Inside:
