@@ -50,7 +50,7 @@
 //! policy of [`sansrtc::driver::host`]: interfaces that are up, no IPv6 link-local, loopback
 //! only when there is nothing else (or as [`Loopback`] says), the bind's port on each. IPv6
 //! sockets are IPv6-only, so each family has its own candidates; every socket asks the OS for
-//! [`SOCKET_BUFFER_SIZE`](sansrtc::driver::SOCKET_BUFFER_SIZE) of buffer each way. A tick
+//! [`SOCKET_BUFFER_SIZE`] of buffer each way. A tick
 //! reads all the sockets into one buffer (the receiving socket's address is each datagram's
 //! destination; each socket has its own [`Token`] in the poll) and sends each datagram from
 //! the socket bound to its source address.

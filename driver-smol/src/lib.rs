@@ -36,7 +36,7 @@
 //! policy of [`sansrtc::driver::host`]: interfaces that are up, no IPv6 link-local, loopback
 //! only when there is nothing else (or as [`Loopback`] says), the bind's port on each. IPv6
 //! sockets are IPv6-only, so each family has its own candidates; every socket asks the OS for
-//! [`SOCKET_BUFFER_SIZE`](sansrtc::driver::SOCKET_BUFFER_SIZE) of buffer each way. The task
+//! [`SOCKET_BUFFER_SIZE`] of buffer each way. The task
 //! reads all its sockets into one buffer (the receiving socket's address is each datagram's
 //! destination) and sends each datagram from the socket bound to its source address.
 //!
@@ -47,7 +47,7 @@
 //!
 //! # Idioms
 //!
-//! [`Events`] is a [`Stream`](smol::stream::Stream) (and has [`Events::next`]); channels the
+//! [`Events`] is a [`Stream`] (and has [`Events::next`]); channels the
 //! peer opens arrive on it as [`Event::ChannelOpen`](sansrtc::Event::ChannelOpen). A
 //! `Handle<Rtc>` has typed commands for channels and media (`open_channel`, `send`,
 //! `close_channel`, `add_track`, `write_frame`, `request_keyframe`, SDP and direct
@@ -249,6 +249,10 @@ where
 /// datagrams from any of them go to the machine with that socket's address as their
 /// destination, and each datagram the machine writes leaves from the socket bound to its
 /// source address.
+///
+/// # Panics
+///
+/// If `sockets` is empty.
 pub fn spawn_sockets<M>(sockets: Vec<Async<UdpSocket>>, machine: M) -> (Handle<M>, Events<M::Event>)
 where
     M: Machine + Send + 'static,
