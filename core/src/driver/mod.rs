@@ -252,7 +252,7 @@ mod tests {
     fn receive_waiting_takes_every_socket_in_turn_within_the_budget() {
         let locals: Vec<SocketAddr> = vec!["10.0.0.1:5".parse().unwrap(); 2];
         let from: SocketAddr = "10.0.0.9:9".parse().unwrap();
-        let now = Instant::now();
+        let now = crate::test_support::epoch();
         let mut buf = [0u8; 64];
         // Socket 0 has 3 datagrams waiting, socket 1 has one.
         let mut left = [3, 1];
@@ -293,7 +293,7 @@ mod tests {
             transport: crate::net::Transport::Udp,
             len: 3,
         };
-        let now = Instant::now();
+        let now = crate::test_support::epoch();
         let mut buf = [7u8; 1628];
         let (kept, more) = send_pending(
             &mut machine(),
