@@ -149,3 +149,76 @@ async fn driver_tokio_media_frames_keyframe_requests_and_close() {
     })
     .await;
 }
+
+/// One Endpoint on two sockets, `127.0.0.1` and `[::1]`: a client of each family connects to
+/// the socket of its family, and the echo leaves from the socket the client's datagrams came
+/// to (each Transmit from the socket bound to its source).
+#[tokio::test]
+async fn driver_tokio_endpoint_on_two_sockets_serves_both_families() {
+    use sansrtc::datachannel::ChannelConfig;
+    use sansrtc::{Endpoint, EndpointConfig, Rtc};
+
+    let binds = ["127.0.0.1:0".parse().unwrap(), "[::1]:0".parse().unwrap()];
+    let sockets = sansrtc_tokio::bind_sockets(&binds, Loopback::Never).unwrap();
+    assert_eq!(sockets.len(), 2);
+    let (server, mut server_events) =
+        sansrtc_tokio::spawn_sockets(sockets, Endpoint::new(EndpointConfig::default()));
+    let hosts = server.local_addrs().to_vec();
+    assert!(hosts[0].is_ipv4() && hosts[1].is_ipv6());
+    let echo_handle = server.clone();
+    let echo = tokio::spawn(async move {
+        while let Some((peer, event)) = server_events.next().await {
+            if let Event::ChannelMessage { id, data, binary } = event {
+                let _ = echo_handle
+                    .with(move |ep, now| {
+                        ep.peer_mut(peer)
+                            .map(|rtc| rtc.send(now, id, &data, binary))
+                    })
+                    .await;
+            }
+        }
+    });
+    for bind in binds {
+        let (client, mut events) = sansrtc_tokio::bind_rtc(bind, config()).await.unwrap();
+        let theirs = client.direct_parameters().await.unwrap();
+        let hosts = hosts.clone();
+        let ours = server
+            .with(move |ep, now| {
+                let mut rtc = Rtc::new(config(), now, sansrtc_tokio::os_rng());
+                for host in hosts {
+                    rtc.add_host_address(now, host).unwrap();
+                }
+                let ours = rtc.direct_parameters();
+                let peer = ep.add_peer(now, rtc).unwrap();
+                let rtc = ep.peer_mut(peer).unwrap();
+                rtc.direct_connect(now, theirs, false).unwrap();
+                ours
+            })
+            .await
+            .unwrap();
+        client.direct_connect(ours, true).await.unwrap().unwrap();
+        client
+            .open_channel(ChannelConfig::new("echo"))
+            .await
+            .unwrap()
+            .unwrap();
+        let id = wait_for(&mut events, |e| match e {
+            Event::ChannelOpen { id, .. } => Some(id),
+            _ => None,
+        })
+        .await;
+        client
+            .send(id, b"ping".to_vec(), true)
+            .await
+            .unwrap()
+            .unwrap();
+        let back = wait_for(&mut events, |e| match e {
+            Event::ChannelMessage { data, .. } => Some(data),
+            _ => None,
+        })
+        .await;
+        assert_eq!(back.as_ref(), b"ping");
+        client.close().await.unwrap();
+    }
+    echo.abort();
+}
