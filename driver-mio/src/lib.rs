@@ -1,7 +1,7 @@
-//! `sansrtc-mio`: runs the sans-IO [`sansrtc`] core on a mio UDP socket, from a loop you own.
+//! `sansrtc-mio`: runs the sans-IO [`sansrtc`] core on mio UDP sockets, from a loop you own.
 //!
 //! A [`Driver`] holds one machine — a peer connection ([`Rtc`]) or many behind one socket
-//! ([`Endpoint`](sansrtc::Endpoint)) — and its non-blocking socket. Nothing runs unless you
+//! ([`Endpoint`](sansrtc::Endpoint)) — and its non-blocking sockets. Nothing runs unless you
 //! call it, and nothing it does blocks except [`Driver::run_until`]:
 //!
 //! - a game loop calls [`Driver::tick`] once a frame: it receives what is waiting, fires the
@@ -50,8 +50,7 @@
 //! policy of [`sansrtc::driver::host`]: interfaces that are up, no IPv6 link-local, loopback
 //! only when there is nothing else (or as [`Loopback`] says), the bind's port on each. IPv6
 //! sockets are IPv6-only, so each family has its own candidates; every socket asks the OS for
-//! [`SOCKET_BUFFER_SIZE`] of buffer each way. A tick
-//! reads all the sockets into one buffer (the receiving socket's address is each datagram's
+//! [`SOCKET_BUFFER_SIZE`] of buffer each way. A tick reads all the sockets into one buffer (the receiving socket's address is each datagram's
 //! destination; each socket has its own [`Token`] in the poll) and sends each datagram from
 //! the socket bound to its source address.
 //!

@@ -1,7 +1,7 @@
-//! `sansrtc-smol`: runs the sans-IO [`sansrtc`] core on a smol UDP socket and smol timers.
+//! `sansrtc-smol`: runs the sans-IO [`sansrtc`] core on smol UDP sockets and smol timers.
 //!
 //! [`spawn`] moves a machine — one peer connection ([`Rtc`]) or many behind one socket
-//! ([`Endpoint`](sansrtc::Endpoint)) — into a task on smol's executor that owns the socket,
+//! ([`Endpoint`](sansrtc::Endpoint)) — into a task on smol's executor that owns its sockets,
 //! and returns a [`Handle`] to give it commands and [`Events`] to read what it reports. The
 //! task does no protocol work of its own: it receives datagrams into one reused buffer, hands
 //! them to the machine, sends what the machine writes from one reused buffer, fires its
@@ -36,9 +36,9 @@
 //! policy of [`sansrtc::driver::host`]: interfaces that are up, no IPv6 link-local, loopback
 //! only when there is nothing else (or as [`Loopback`] says), the bind's port on each. IPv6
 //! sockets are IPv6-only, so each family has its own candidates; every socket asks the OS for
-//! [`SOCKET_BUFFER_SIZE`] of buffer each way. The task
-//! reads all its sockets into one buffer (the receiving socket's address is each datagram's
-//! destination) and sends each datagram from the socket bound to its source address.
+//! [`SOCKET_BUFFER_SIZE`] of buffer each way. The task reads all its sockets into one buffer
+//! (the receiving socket's address is each datagram's destination) and sends each datagram
+//! from the socket bound to its source address.
 //!
 //! For many peers on one socket (or one per address), [`spawn_sockets`] an
 //! [`Endpoint`](sansrtc::Endpoint) on [`bind_sockets`], then add each peer inside
