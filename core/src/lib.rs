@@ -13,8 +13,9 @@
 //!   [`Rtc::accept_offer`], [`Rtc::accept_answer`]) or by the direct API for peers that skip
 //!   SDP ([`Rtc::direct_parameters`], [`Rtc::direct_connect`]).
 //! - [`Endpoint`]: many `Rtc`s behind one socket, each datagram routed to its peer.
-//! - [`driver`]: what the runtime drivers share; `sansrtc-tokio`, `sansrtc-mio` and
-//!   `sansrtc-smol` run an `Rtc` or an `Endpoint` on a real socket.
+//! - [`driver`]: what the runtime drivers share (the loop's steps and budgets, which host
+//!   addresses to bind in [`driver::host`]); `sansrtc-tokio`, `sansrtc-mio` and `sansrtc-smol`
+//!   run an `Rtc` or an `Endpoint` on real sockets, one per host address when asked.
 //!
 //! Underneath, each protocol is a module with its own machine: [`ice`], [`stun`], [`dtls`],
 //! [`srtp`], [`rtp`], [`sctp`], [`datachannel`], and [`sdp`] for descriptions.

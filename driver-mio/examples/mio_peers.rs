@@ -3,6 +3,7 @@
 //! loop that never blocks; peer `b` echoes from its own thread, blocking in `run_until`.
 
 use std::error::Error;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
@@ -11,6 +12,7 @@ use std::time::{Duration, Instant};
 use sansrtc::datachannel::ChannelConfig;
 use sansrtc::dtls::Certificate;
 use sansrtc::{Event, RtcConfig};
+use sansrtc_mio::Loopback;
 
 const MESSAGES: usize = 100;
 
@@ -23,9 +25,15 @@ fn main() -> Result<(), Box<dyn Error>> {
 /// Connects two peers on loopback, sends `messages` from one to the other, which echoes
 /// them, and returns how many came back (in order, checked).
 pub(crate) fn exchange(messages: usize) -> Result<usize, Box<dyn Error>> {
+    exchange_on(&["127.0.0.1:0".parse()?], messages)
+}
+
+/// [`exchange`] with both peers bound at `binds` (unspecified addresses bind one socket per
+/// host address; see the crate docs).
+pub(crate) fn exchange_on(binds: &[SocketAddr], messages: usize) -> Result<usize, Box<dyn Error>> {
     let config = || RtcConfig::new(Arc::new(Certificate::generate().expect("certificate")));
-    let mut a = sansrtc_mio::bind_rtc("127.0.0.1:0".parse()?, config())?;
-    let mut b = sansrtc_mio::bind_rtc("127.0.0.1:0".parse()?, config())?;
+    let mut a = sansrtc_mio::bind_rtc_on(binds, Loopback::default(), config())?;
+    let mut b = sansrtc_mio::bind_rtc_on(binds, Loopback::default(), config())?;
     // The signalling: here, a function call.
     let (pa, pb) = (
         a.machine().direct_parameters(),

@@ -1,8 +1,12 @@
-//! The driver's example, run as a test: two peers on real loopback sockets.
+//! The driver's example, run as a test: two peers on real loopback sockets (IPv4 and IPv6),
+//! and on every host address of a network namespace of the test's own.
 
 #[path = "../examples/mio_peers.rs"]
 #[allow(dead_code, reason = "the example's main is not called here")]
 mod peers;
+
+#[path = "../../tests/support/netns.rs"]
+mod netns;
 
 #[test]
 fn driver_mio_two_peers_exchange_messages() {
@@ -16,7 +20,7 @@ use std::time::{Duration, Instant};
 use sansrtc::datachannel::ChannelConfig;
 use sansrtc::dtls::Certificate;
 use sansrtc::{Endpoint, EndpointConfig, Event, Rtc, RtcConfig};
-use sansrtc_mio::Driver;
+use sansrtc_mio::{Driver, Loopback};
 
 fn config() -> RtcConfig {
     RtcConfig::new(Arc::new(Certificate::generate().expect("certificate")))
@@ -110,4 +114,29 @@ fn driver_mio_idle_tick_does_not_block_and_run_until_keeps_its_deadline() {
     let slept = started.elapsed();
     assert!(slept >= Duration::from_millis(50), "woke early: {slept:?}");
     assert!(slept < Duration::from_secs(2), "overslept: {slept:?}");
+}
+
+#[test]
+fn driver_mio_two_peers_over_ipv6_loopback() {
+    let binds = ["[::1]:0".parse().unwrap()];
+    let echoed = peers::exchange_on(&binds, 50).expect("exchange");
+    assert_eq!(echoed, 50);
+}
+
+/// Inside a namespace with two veth ends: peers bound at `0.0.0.0:0` and `[::]:0` offer
+/// exactly the namespace's non-loopback addresses as host candidates, one socket (and poll
+/// token) each, and talk.
+#[test]
+fn driver_mio_binds_every_host_address_in_a_namespace() {
+    netns::in_namespace("driver_mio_binds_every_host_address_in_a_namespace", || {
+        let binds = netns::any();
+        for (loopback, also) in [(Loopback::default(), false), (Loopback::Always, true)] {
+            let peer = sansrtc_mio::bind_rtc_on(&binds, loopback, config()).expect("bind");
+            let params = peer.machine().direct_parameters();
+            let candidates = params.candidates.iter().map(|c| c.addr());
+            netns::assert_hosts(also, candidates, peer.local_addrs());
+        }
+        let echoed = peers::exchange_on(&binds, 50).expect("exchange");
+        assert_eq!(echoed, 50);
+    });
 }

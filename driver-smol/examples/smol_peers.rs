@@ -2,12 +2,14 @@
 //! (no SDP): `cargo run -p sansrtc-smol --example smol_peers`.
 
 use std::error::Error;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use sansrtc::datachannel::ChannelConfig;
 use sansrtc::dtls::Certificate;
 use sansrtc::{Event, RtcConfig};
+use sansrtc_smol::Loopback;
 use smol::Timer;
 use smol::future::FutureExt;
 
@@ -22,9 +24,18 @@ fn main() -> Result<(), Box<dyn Error>> {
 /// Connects two peers on loopback, sends `messages` from one to the other, which echoes
 /// them, and returns how many came back (in order, checked).
 pub(crate) async fn exchange(messages: usize) -> Result<usize, Box<dyn Error>> {
+    exchange_on(&["127.0.0.1:0".parse()?], messages).await
+}
+
+/// [`exchange`] with both peers bound at `binds` (unspecified addresses bind one socket per
+/// host address; see the crate docs).
+pub(crate) async fn exchange_on(
+    binds: &[SocketAddr],
+    messages: usize,
+) -> Result<usize, Box<dyn Error>> {
     let config = || RtcConfig::new(Arc::new(Certificate::generate().expect("certificate")));
-    let (a, mut a_events) = sansrtc_smol::bind_rtc("127.0.0.1:0".parse()?, config()).await?;
-    let (b, mut b_events) = sansrtc_smol::bind_rtc("127.0.0.1:0".parse()?, config()).await?;
+    let (a, mut a_events) = sansrtc_smol::bind_rtc_on(binds, Loopback::default(), config()).await?;
+    let (b, mut b_events) = sansrtc_smol::bind_rtc_on(binds, Loopback::default(), config()).await?;
     // The signalling: here, a function call. The controlled side connects first: a peer
     // starts out as ICE controlling, so a check reaching it before its direct_connect is a role
     // conflict that costs about a second to resolve.

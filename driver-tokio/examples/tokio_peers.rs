@@ -1,12 +1,14 @@
 //! Two peers in two tasks exchange data-channel messages over loopback, with the direct API
 //! (no SDP): `cargo run -p sansrtc-tokio --example tokio_peers`.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use sansrtc::datachannel::ChannelConfig;
 use sansrtc::dtls::Certificate;
 use sansrtc::{Event, RtcConfig};
+use sansrtc_tokio::Loopback;
 
 const MESSAGES: usize = 100;
 
@@ -20,9 +22,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// Connects two peers on loopback, sends `messages` from one to the other, which echoes
 /// them, and returns how many came back (in order, checked).
 pub(crate) async fn exchange(messages: usize) -> Result<usize, Box<dyn std::error::Error>> {
+    exchange_on(&["127.0.0.1:0".parse()?], messages).await
+}
+
+/// [`exchange`] with both peers bound at `binds` (unspecified addresses bind one socket per
+/// host address; see the crate docs).
+pub(crate) async fn exchange_on(
+    binds: &[SocketAddr],
+    messages: usize,
+) -> Result<usize, Box<dyn std::error::Error>> {
     let config = || RtcConfig::new(Arc::new(Certificate::generate().expect("certificate")));
-    let (a, mut a_events) = sansrtc_tokio::bind_rtc("127.0.0.1:0".parse()?, config()).await?;
-    let (b, mut b_events) = sansrtc_tokio::bind_rtc("127.0.0.1:0".parse()?, config()).await?;
+    let (a, mut a_events) =
+        sansrtc_tokio::bind_rtc_on(binds, Loopback::default(), config()).await?;
+    let (b, mut b_events) =
+        sansrtc_tokio::bind_rtc_on(binds, Loopback::default(), config()).await?;
     // The signalling: here, a function call.
     let (pa, pb) = (a.direct_parameters().await?, b.direct_parameters().await?);
     a.direct_connect(pb, true).await??;

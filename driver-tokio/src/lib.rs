@@ -1,7 +1,7 @@
-//! `sansrtc-tokio`: runs the sans-IO [`sansrtc`] core on a tokio UDP socket and tokio timers.
+//! `sansrtc-tokio`: runs the sans-IO [`sansrtc`] core on tokio UDP sockets and tokio timers.
 //!
 //! [`spawn`] moves a machine — one peer connection ([`Rtc`]) or many behind one socket
-//! ([`Endpoint`](sansrtc::Endpoint)) — into a task that owns the socket, and returns a
+//! ([`Endpoint`](sansrtc::Endpoint)) — into a task that owns its sockets, and returns a
 //! [`Handle`] to give it commands and [`Events`] to read what it reports. The task does no
 //! protocol work of its own: it receives datagrams into one reused buffer, hands them to the
 //! machine, sends what the machine writes from one reused buffer, fires its timer, and
@@ -27,59 +27,79 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Bind a specific local address (not `0.0.0.0` or `::`): the socket's address is the host
-//! candidate and the destination of every datagram the core sees.
+//! # Sockets and host candidates
+//!
+//! [`bind_rtc`] with a specific address (`127.0.0.1:0`, `[::1]:0`, `192.0.2.7:5000`) binds one
+//! socket there, and its address is the one host candidate. With an unspecified address
+//! (`0.0.0.0:0` or `[::]:0`; [`bind_rtc_on`] takes both) it enumerates the host's interface
+//! addresses and binds one socket per usable address, each a host candidate of its own, by the
+//! policy of [`sansrtc::driver::host`]: interfaces that are up, no IPv6 link-local, loopback
+//! only when there is nothing else (or as [`Loopback`] says), the bind's port on each. IPv6
+//! sockets are IPv6-only, so each family has its own candidates; every socket asks the OS for
+//! [`SOCKET_BUFFER_SIZE`] of buffer each way. The task reads all its sockets into one buffer
+//! (the receiving socket's address is each datagram's destination) and sends each datagram
+//! from the socket bound to its source address.
+//!
+//! For many peers on one socket (or one per address), [`spawn_sockets`] an
+//! [`Endpoint`](sansrtc::Endpoint) on [`bind_sockets`], then add each peer inside
+//! [`Handle::with`]: an [`Rtc`] created with [`os_rng`], given every one of
+//! [`Handle::local_addrs`] as a host address (the browser echo example does this).
+//!
+//! # Idioms
+//!
+//! [`Events`] is a [`Stream`](futures_core::Stream) (and has [`Events::next`]); channels the
+//! peer opens arrive on it as [`Event::ChannelOpen`](sansrtc::Event::ChannelOpen). A
+//! `Handle<Rtc>` has typed commands for channels and media (`open_channel`, `send`,
+//! `close_channel`, `add_track`, `write_frame`, `request_keyframe`, SDP and direct
+//! negotiation), and [`close`](Handle::close) sends the close and waits for the task to end.
 
+use std::future::poll_fn;
 use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Instant;
 
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
-use sansrtc::datachannel::ChannelConfig;
+use sansrtc::driver::host::{self, InterfaceAddr};
 use sansrtc::driver::{
-    MAX_RECEIVES_PER_TURN, MAX_TRANSMITS_PER_TURN, Machine, is_transient_receive_error,
+    Machine, SOCKET_BUFFER_SIZE, is_transient_receive_error, receive_waiting, send_pending,
+    socket_for,
 };
 use sansrtc::net::{Receive, Transmit};
-use sansrtc::rtc::{ChannelError, ChannelId, DirectParameters, NegotiationError, SendError};
 use sansrtc::{Rtc, RtcConfig};
+use tokio::io::ReadBuf;
 use tokio::net::UdpSocket;
-use tokio::sync::{mpsc, oneshot};
-use tokio::task::JoinHandle;
+use tokio::sync::{mpsc, oneshot, watch};
+
+pub use sansrtc::driver::Stopped;
+pub use sansrtc::driver::host::Loopback;
 
 /// A command: a closure run inside the driver task with the machine and the current time.
 type Command<M> = Box<dyn FnOnce(&mut M, Instant) + Send>;
 
-/// The driver task has stopped (the machine finished, or the socket failed).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Stopped;
-
-impl std::fmt::Display for Stopped {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("driver stopped")
-    }
-}
-
-impl std::error::Error for Stopped {}
-
 /// Gives commands to a machine running in a driver task. Cheap to clone.
 pub struct Handle<M> {
     commands: mpsc::UnboundedSender<Command<M>>,
-    local_addr: SocketAddr,
-    task: std::sync::Arc<JoinHandle<io::Result<()>>>,
+    local_addrs: Arc<[SocketAddr]>,
+    /// Changes never; ends (its sender dropped) when the task ends.
+    running: watch::Receiver<()>,
 }
 
 impl<M> Clone for Handle<M> {
     fn clone(&self) -> Self {
         Self {
             commands: self.commands.clone(),
-            local_addr: self.local_addr,
-            task: self.task.clone(),
+            local_addrs: self.local_addrs.clone(),
+            running: self.running.clone(),
         }
     }
 }
 
-/// What the machine reports, in order: read with [`Events::next`].
+/// What the machine reports, in order: a [`Stream`](futures_core::Stream), or read with
+/// [`Events::next`].
 pub struct Events<E> {
     events: mpsc::UnboundedReceiver<E>,
 }
@@ -93,6 +113,14 @@ impl<E> Events<E> {
     /// The next event if one is waiting.
     pub fn try_next(&mut self) -> Option<E> {
         self.events.try_recv().ok()
+    }
+}
+
+impl<E> futures_core::Stream for Events<E> {
+    type Item = E;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<E>> {
+        self.get_mut().events.poll_recv(cx)
     }
 }
 
@@ -118,57 +146,31 @@ impl<M: Machine + Send + 'static> Handle<M> {
         self.commands.send(Box::new(f)).map_err(|_| Stopped)
     }
 
-    /// The socket's local address.
+    /// The first socket's local address (the only one unless an unspecified address was
+    /// bound).
     pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
+        self.local_addrs[0]
+    }
+
+    /// Every socket's local address, in the order they were bound.
+    pub fn local_addrs(&self) -> &[SocketAddr] {
+        &self.local_addrs
     }
 
     /// Whether the driver task has stopped.
     pub fn is_stopped(&self) -> bool {
-        self.task.is_finished()
+        self.running.has_changed().is_err()
+    }
+
+    /// Waits until the driver task has stopped.
+    pub async fn stopped(&self) {
+        // Err once the task dropped the sender; it never sends.
+        let _ = self.running.clone().changed().await;
     }
 }
 
 impl Handle<Rtc> {
-    /// Our parameters for the direct API (credentials, fingerprint, candidates).
-    pub async fn direct_parameters(&self) -> Result<DirectParameters, Stopped> {
-        self.with(|rtc, _| rtc.direct_parameters()).await
-    }
-
-    /// Connects to the peer without SDP; see [`Rtc::direct_connect`].
-    pub async fn direct_connect(
-        &self,
-        remote: DirectParameters,
-        controlling: bool,
-    ) -> Result<Result<(), NegotiationError>, Stopped> {
-        self.with(move |rtc, now| rtc.direct_connect(now, remote, controlling))
-            .await
-    }
-
-    /// Opens a data channel; see [`Rtc::open_channel`].
-    pub async fn open_channel(
-        &self,
-        config: ChannelConfig,
-    ) -> Result<Result<ChannelId, ChannelError>, Stopped> {
-        self.with(move |rtc, now| rtc.open_channel(now, config))
-            .await
-    }
-
-    /// Sends a message; see [`Rtc::send`].
-    pub async fn send(
-        &self,
-        id: ChannelId,
-        data: impl AsRef<[u8]> + Send + 'static,
-        binary: bool,
-    ) -> Result<Result<(), SendError>, Stopped> {
-        self.with(move |rtc, now| rtc.send(now, id, data.as_ref(), binary))
-            .await
-    }
-
-    /// Closes the peer connection; the task sends the close and stops.
-    pub async fn close(&self) -> Result<(), Stopped> {
-        self.with(|rtc, now| rtc.close(now)).await
-    }
+    sansrtc::rtc_handle_commands!();
 }
 
 /// A new RNG for the core, seeded from the OS (the one place entropy enters).
@@ -178,19 +180,67 @@ pub fn os_rng() -> Box<ChaCha20Rng> {
     Box::new(ChaCha20Rng::from_seed(seed))
 }
 
-/// Binds a UDP socket at `addr`, creates a peer connection with `config` and an OS-seeded
-/// RNG, adds the socket's address as its host candidate, and runs it.
+/// Binds at `addr` (one socket, or one per host address when `addr` is unspecified; see the
+/// [crate docs](crate)), creates a peer connection with `config` and an OS-seeded RNG, adds
+/// every socket's address as a host candidate, and runs it.
 pub async fn bind_rtc(
     addr: SocketAddr,
     config: RtcConfig,
 ) -> io::Result<(Handle<Rtc>, Events<sansrtc::Event>)> {
-    let socket = UdpSocket::bind(addr).await?;
-    let local = socket.local_addr()?;
+    bind_rtc_on(&[addr], Loopback::default(), config).await
+}
+
+/// [`bind_rtc`] for several bind addresses (`0.0.0.0:0` and `[::]:0` for both families), with
+/// the loopback policy of [`Loopback`].
+pub async fn bind_rtc_on(
+    addrs: &[SocketAddr],
+    loopback: Loopback,
+    config: RtcConfig,
+) -> io::Result<(Handle<Rtc>, Events<sansrtc::Event>)> {
+    let sockets = bind_sockets(addrs, loopback)?;
     let now = Instant::now();
     let mut rtc = Rtc::new(config, now, os_rng());
-    rtc.add_host_address(now, local)
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-    Ok(spawn(socket, rtc))
+    for socket in &sockets {
+        rtc.add_host_address(now, socket.local_addr()?)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    }
+    Ok(spawn_sockets(sockets, rtc))
+}
+
+/// Binds one UDP socket per local address `addrs` stands for (see the [crate docs](crate)):
+/// IPv6-only for IPv6, with larger buffers. For an [`Endpoint`](sansrtc::Endpoint) on
+/// [`spawn_sockets`]; give each peer every socket's address as a host address.
+pub fn bind_sockets(addrs: &[SocketAddr], loopback: Loopback) -> io::Result<Vec<UdpSocket>> {
+    host::bind_each(addrs, loopback, interfaces, |addr| {
+        UdpSocket::from_std(bind_one(addr)?)
+    })
+}
+
+/// The host's interface addresses.
+fn interfaces() -> io::Result<Vec<InterfaceAddr>> {
+    let found = if_addrs::get_if_addrs()?;
+    Ok(found
+        .iter()
+        .map(|i| InterfaceAddr {
+            ip: i.ip(),
+            is_up: i.is_oper_up(),
+        })
+        .collect())
+}
+
+/// A non-blocking UDP socket bound at `addr`: IPv6-only for IPv6, larger buffers.
+fn bind_one(addr: SocketAddr) -> io::Result<std::net::UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
+    if addr.is_ipv6() {
+        socket.set_only_v6(true)?;
+    }
+    // Best effort: the OS caps the size (or refuses), and its default still works.
+    let _ = socket.set_recv_buffer_size(SOCKET_BUFFER_SIZE);
+    let _ = socket.set_send_buffer_size(SOCKET_BUFFER_SIZE);
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    Ok(socket.into())
 }
 
 /// Runs `machine` on `socket` in a new tokio task.
@@ -199,16 +249,40 @@ where
     M: Machine + Send + 'static,
     M::Event: Send + 'static,
 {
-    let local_addr = socket
-        .local_addr()
-        .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
+    spawn_sockets(vec![socket], machine)
+}
+
+/// Runs `machine` on `sockets` (at least one) in a new tokio task: datagrams from any of them
+/// go to the machine with that socket's address as their destination, and each datagram the
+/// machine writes leaves from the socket bound to its source address.
+///
+/// # Panics
+///
+/// If `sockets` is empty.
+pub fn spawn_sockets<M>(sockets: Vec<UdpSocket>, machine: M) -> (Handle<M>, Events<M::Event>)
+where
+    M: Machine + Send + 'static,
+    M::Event: Send + 'static,
+{
+    assert!(!sockets.is_empty(), "spawn_sockets needs a socket");
+    let unknown = SocketAddr::from(([0, 0, 0, 0], 0));
+    let local_addrs: Arc<[SocketAddr]> = sockets
+        .iter()
+        .map(|s| s.local_addr().unwrap_or(unknown))
+        .collect();
     let (commands, command_rx) = mpsc::unbounded_channel();
     let (event_tx, events) = mpsc::unbounded_channel();
-    let task = tokio::spawn(run(socket, local_addr, machine, command_rx, event_tx));
+    let (running_tx, running) = watch::channel(());
+    let locals = local_addrs.clone();
+    tokio::spawn(async move {
+        // Dropped when the task ends (or is dropped with the runtime): handles see it.
+        let _running = running_tx;
+        run(sockets, &locals, machine, command_rx, event_tx).await
+    });
     let handle = Handle {
         commands,
-        local_addr,
-        task: std::sync::Arc::new(task),
+        local_addrs,
+        running,
     };
     (handle, Events { events })
 }
@@ -216,8 +290,8 @@ where
 /// The loop of [`sansrtc::driver`]: send, report, wait for a datagram, a command or the
 /// deadline.
 async fn run<M: Machine>(
-    socket: UdpSocket,
-    local: SocketAddr,
+    sockets: Vec<UdpSocket>,
+    locals: &[SocketAddr],
     mut machine: M,
     mut commands: mpsc::UnboundedReceiver<Command<M>>,
     events: mpsc::UnboundedSender<M::Event>,
@@ -226,10 +300,19 @@ async fn run<M: Machine>(
     let mut tx_buf = vec![0u8; machine.max_datagram_size()];
     // A datagram the socket would not take yet: (transmit, still in tx_buf).
     let mut blocked: Option<Transmit> = None;
+    // The socket polled first for datagrams, turning so none starves the others.
+    let mut first = 0;
     loop {
         let now = Instant::now();
         let more;
-        (blocked, more) = send(&socket, &mut machine, now, &mut tx_buf, blocked);
+        (blocked, more) = send_pending(
+            &mut machine,
+            now,
+            locals,
+            &mut tx_buf,
+            blocked,
+            |i, b, to| sockets[i].try_send_to(b, to),
+        );
         while let Some(event) = machine.poll_event() {
             // The application dropped its Events: keep running for the handles.
             let _ = events.send(event);
@@ -245,28 +328,23 @@ async fn run<M: Machine>(
             machine.poll_timeout()
         };
         let deadline = deadline.map(tokio::time::Instant::from_std);
+        let blocked_on = &sockets[blocked.map_or(0, |t| socket_for(locals, t.source))];
+        first = (first + 1) % sockets.len();
         tokio::select! {
-            received = socket.recv_from(&mut rx_buf) => {
+            (i, received) = poll_fn(|cx| poll_recv_any(&sockets, first, &mut rx_buf, cx)) => {
                 match received {
                     Ok((n, source)) => {
-                        let rx = Receive::udp(source, local, &mut rx_buf[..n]);
+                        let rx = Receive::udp(source, locals[i], &mut rx_buf[..n]);
                         machine.handle_datagram(Instant::now(), rx);
                     }
                     Err(e) if is_transient_receive_error(&e) => {}
                     Err(e) => return Err(e),
                 }
-                // More may be waiting: take them without sleeping, up to the budget.
-                for _ in 1..MAX_RECEIVES_PER_TURN {
-                    match socket.try_recv_from(&mut rx_buf) {
-                        Ok((n, source)) => {
-                            let rx = Receive::udp(source, local, &mut rx_buf[..n]);
-                            machine.handle_datagram(Instant::now(), rx);
-                        }
-                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                        Err(e) if is_transient_receive_error(&e) => {}
-                        Err(e) => return Err(e),
-                    }
-                }
+                // More may be waiting: take them without sleeping, up to the budget (if it runs
+                // out, the sockets are still readable and the next turn comes at once).
+                receive_waiting(&mut machine, Instant::now(), locals, &mut rx_buf, 1, |i, buf| {
+                    sockets[i].try_recv_from(buf)
+                })?;
             }
             command = commands.recv() => match command {
                 Some(f) => f(&mut machine, Instant::now()),
@@ -276,39 +354,30 @@ async fn run<M: Machine>(
             () = sleep_until(deadline), if deadline.is_some() => {
                 machine.handle_timeout(Instant::now());
             }
-            ready = socket.writable(), if blocked.is_some() => ready?,
+            ready = blocked_on.writable(), if blocked.is_some() => ready?,
         }
     }
+}
+
+/// Polls every socket for a datagram, starting at `first`; returns the socket's index.
+fn poll_recv_any(
+    sockets: &[UdpSocket],
+    first: usize,
+    buf: &mut [u8],
+    cx: &mut Context<'_>,
+) -> Poll<(usize, io::Result<(usize, SocketAddr)>)> {
+    for k in 0..sockets.len() {
+        let i = (first + k) % sockets.len();
+        let mut read = ReadBuf::new(buf);
+        if let Poll::Ready(received) = sockets[i].poll_recv_from(cx, &mut read) {
+            return Poll::Ready((i, received.map(|source| (read.filled().len(), source))));
+        }
+    }
+    Poll::Pending
 }
 
 async fn sleep_until(deadline: Option<tokio::time::Instant>) {
     if let Some(at) = deadline {
         tokio::time::sleep_until(at).await;
     }
-}
-
-/// Sends the blocked datagram, then what the machine writes, up to the budget. Returns the
-/// datagram the socket would not take, if any (its bytes stay in `buf`), and whether the
-/// budget ran out.
-fn send<M: Machine>(
-    socket: &UdpSocket,
-    machine: &mut M,
-    now: Instant,
-    buf: &mut [u8],
-    mut blocked: Option<Transmit>,
-) -> (Option<Transmit>, bool) {
-    for _ in 0..MAX_TRANSMITS_PER_TURN {
-        let Some(t) = blocked.take().or_else(|| machine.poll_transmit(now, buf)) else {
-            return (None, false);
-        };
-        match socket.try_send_to(&buf[..t.len], t.destination) {
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return (Some(t), false),
-            // Any other refusal (unreachable, too big, a bad address) loses this datagram
-            // like the network would; the protocols above retransmit. A broken socket shows
-            // on the receive side.
-            Err(_) => {}
-        }
-    }
-    (None, true)
 }

@@ -91,6 +91,8 @@ mod timer;
 mod tests;
 
 pub use agent::Agent;
+/// How many host addresses one agent takes (the drivers' enumeration stops there).
+pub(crate) use agent::MAX_HOSTS;
 pub use candidate::{Candidate, CandidateKind};
 pub use config::IceConfig;
 pub use credentials::Credentials;

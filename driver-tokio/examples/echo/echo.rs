@@ -32,11 +32,11 @@ pub(crate) struct EchoServer {
 }
 
 impl EchoServer {
-    /// Runs an endpoint on `socket` and the task that echoes what it reports.
-    pub(crate) fn start(socket: UdpSocket) -> Result<Self, String> {
+    /// Runs an endpoint on `sockets` and the task that echoes what it reports.
+    pub(crate) fn start(sockets: Vec<UdpSocket>) -> Result<Self, String> {
         let certificate = Certificate::generate().map_err(|e| format!("certificate: {e}"))?;
         let endpoint = Endpoint::new(EndpointConfig::default());
-        let (handle, events) = sansrtc_tokio::spawn(socket, endpoint);
+        let (handle, events) = sansrtc_tokio::spawn_sockets(sockets, endpoint);
         tokio::spawn(echo(handle.clone(), events));
         Ok(Self {
             handle,
@@ -49,13 +49,17 @@ impl EchoServer {
         self.handle.local_addr()
     }
 
-    /// Makes a peer connection with our host candidate, inside the driver task.
+    /// Makes a peer connection with our host candidates (one per socket), inside the driver
+    /// task.
     fn new_rtc(&self) -> impl FnOnce(Instant) -> Result<Rtc, String> + Send + 'static {
-        let (certificate, udp) = (self.certificate.clone(), self.udp_addr());
+        let certificate = self.certificate.clone();
+        let udp = self.handle.local_addrs().to_vec();
         move |now| {
             let mut rtc = Rtc::new(RtcConfig::new(certificate), now, os_rng());
-            rtc.add_host_address(now, udp)
-                .map_err(|e| format!("host address {udp}: {e}"))?;
+            for addr in udp {
+                rtc.add_host_address(now, addr)
+                    .map_err(|e| format!("host address {addr}: {e}"))?;
+            }
             Ok(rtc)
         }
     }

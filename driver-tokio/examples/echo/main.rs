@@ -5,7 +5,8 @@
 //! data-channel messages (and optionally camera and microphone) and checks that they come back.
 //! The HTTP side lives in `http.rs`, the command line in `args.rs`, the echo in `echo.rs`.
 //!
-//! Every client gets its own peer connection; all of them share one UDP socket through an
+//! Every client gets its own peer connection; all of them share one UDP socket (one per host
+//! address when the UDP bind address is unspecified) through an
 //! [`Endpoint`](sansrtc::Endpoint) run by the tokio driver.
 
 mod args;
@@ -15,7 +16,8 @@ mod http;
 use std::sync::Arc;
 
 use args::Args;
-use tokio::net::{TcpListener, UdpSocket};
+use sansrtc_tokio::Loopback;
+use tokio::net::TcpListener;
 
 #[tokio::main]
 async fn main() {
@@ -27,14 +29,16 @@ async fn main() {
             std::process::exit(1);
         }
     };
-    let socket = match UdpSocket::bind(args.udp_addr()).await {
-        Ok(socket) => socket,
+    // The driver's bind: one socket at a specific address (the --http host by default), with
+    // larger buffers; one per host address for an unspecified --udp.
+    let sockets = match sansrtc_tokio::bind_sockets(&[args.udp_addr()], Loopback::default()) {
+        Ok(sockets) => sockets,
         Err(e) => {
             eprintln!("echo: cannot bind UDP {}: {e}", args.udp_addr());
             std::process::exit(1);
         }
     };
-    let server = match echo::EchoServer::start(socket) {
+    let server = match echo::EchoServer::start(sockets) {
         Ok(server) => server,
         Err(e) => {
             eprintln!("echo: {e}");
