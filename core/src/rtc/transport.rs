@@ -30,7 +30,7 @@ pub(crate) enum DtlsState {
 /// How long without a DTLS record before the DTLS buffers are let go. Checked whenever a
 /// timer fires (ICE consent checks do every few seconds), so an idle connection holds no
 /// receive chunk while a busy one never reallocates it.
-const IDLE_RELEASE: Duration = Duration::from_secs(10);
+const IDLE_RELEASE: Duration = Duration::from_secs(5);
 
 /// DTLS and the SCTP association over it.
 #[derive(Debug)]
