@@ -95,8 +95,12 @@ fn connected_idle_peer_heap_under_64k() {
     // Made once per process and shared: not the peers' memory.
     let (cert, _) = certificates();
     let before = heap();
+    let calls_before = GLOBAL.stats();
     let mut pairs: Vec<RtcPair> = (0..PAIRS).map(|k| idle_pair(40 + k)).collect();
     let growth = heap().saturating_sub(before);
+    let calls = GLOBAL.stats();
+    let allocations = (calls.allocations + calls.reallocations)
+        - (calls_before.allocations + calls_before.reallocations);
     // Take the connected peer connections out of the simulator (never-connected stand-ins
     // made beforehand go in their place), then drop them: the heap that goes is what they
     // held, simulator and test bookkeeping apart.
@@ -119,10 +123,13 @@ fn connected_idle_peer_heap_under_64k() {
     let per_peer = held / peers;
     println!(
         "connected idle peer: {per_peer} bytes ({:.1} KiB) of heap per peer after {} s idle \
-         ({peers} peers; {:.1} KiB per peer with the simulator's own buffers)",
+         ({peers} peers; {:.1} KiB per peer with the simulator's own buffers; {} allocations \
+         and reallocations per peer from construction to the end of the idle time, simulator \
+         and test included)",
         per_peer as f64 / 1024.0,
         IDLE.as_secs(),
         growth as f64 / peers as f64 / 1024.0,
+        allocations / peers,
     );
     assert!(
         per_peer < LIMIT,
