@@ -1,6 +1,7 @@
 //! An SCTP transfer allocates nothing once warm: 16 KiB and 1 KiB messages over a perfect
 //! in-memory link, counted by the global allocator. The send and receive arenas are pools
-//! of 256 KiB buffers that are taken back once every slice of them is dropped, so after the
+//! of buffers (growing from 16 KiB to 256 KiB) that are taken back once every slice of them
+//! is dropped, so after the
 //! warm-up (windows open, the pools and queues reach their working size) a transfer
 //! allocates nothing at all. Once idle for a heartbeat interval the buffers are freed.
 //!

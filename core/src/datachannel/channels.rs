@@ -246,7 +246,8 @@ impl DataChannels {
             assoc: Association::new(config, now, rng),
             role,
             channels: StreamMap::default(),
-            events: VecDeque::with_capacity(64),
+            // Grows to the events actually queued; reused after that.
+            events: VecDeque::new(),
             scratch: Vec::new(),
             remote_max_message_size: None,
             dropped: 0,

@@ -40,10 +40,15 @@ pub enum Role {
 /// Largest application-data record plaintext (RFC 5246 section 6.2.1: 2^14).
 pub const MAX_RECORD_PLAINTEXT: usize = 1 << 14;
 
-/// Size of the receive chunk that application-data records are copied into and split
-/// from, so a chunk is allocated once per many records (about 59 of 1100 bytes), not per
-/// record. A `Bytes` the application still holds keeps its chunk alive.
+/// Largest receive chunk that application-data records are copied into and split from, so
+/// a chunk is allocated once per many records (about 59 of 1100 bytes), not per record. A
+/// `Bytes` the application still holds keeps its chunk alive.
 const RX_CHUNK: usize = 64 * 1024;
+/// The first receive chunk. A consumer that drops each record's bytes before the next
+/// arrives (the peer connection hands them to SCTP, which copies them) reuses this one in
+/// place for good; one that holds them makes each fresh chunk twice the last, up to
+/// [`RX_CHUNK`].
+const MIN_RX_CHUNK: usize = 4 * 1024;
 
 /// Epoch-1 records kept while their keys are not yet derived (the peer's Finished can
 /// overtake its ClientKeyExchange): at most this many, RFC 6347 section 4.1 allows it.
@@ -111,6 +116,8 @@ pub struct Connection {
     tx_lens: VecDeque<usize>,
     tx_head: usize,
     rx: BytesMut,
+    /// The size of the next fresh receive chunk.
+    rx_chunk: usize,
     /// Epoch-1 records that arrived before the keys to open them.
     early: Vec<(RecordHeader, Vec<u8>)>,
     last_now: Instant,
@@ -174,6 +181,7 @@ impl Connection {
             tx_lens: VecDeque::new(),
             tx_head: 0,
             rx: BytesMut::new(),
+            rx_chunk: MIN_RX_CHUNK,
             early: Vec::new(),
             last_now: now,
             awaiting_peer_flight: true,
@@ -353,10 +361,11 @@ impl Connection {
             ContentType::ApplicationData => {
                 if header.epoch == 1 && matches!(self.state, State::Established(_)) {
                     self.stats.app_bytes_received += plaintext.len() as u64;
-                    if self.rx.capacity() < plaintext.len() {
+                    if !self.rx.try_reclaim(plaintext.len()) {
                         // One chunk per many records: reclaimed in place once every
-                        // `Bytes` split from it is dropped, else a new chunk.
-                        self.rx.reserve(RX_CHUNK.max(plaintext.len()));
+                        // `Bytes` split from it is dropped, else a new, larger chunk.
+                        self.rx = BytesMut::with_capacity(self.rx_chunk.max(plaintext.len()));
+                        self.rx_chunk = (self.rx_chunk * 2).min(RX_CHUNK);
                     }
                     self.rx.extend_from_slice(plaintext);
                     let data: Bytes = self.rx.split().freeze();
@@ -666,6 +675,22 @@ impl Connection {
     }
 
     // ---- commands ----
+
+    /// Lets go of the receive chunk when no record's bytes point into it any more, so an
+    /// idle connection holds none; the next record allocates a small one again. Call it when
+    /// the connection has been idle for a while (a peer connection does on its idle timer).
+    pub fn release_idle_buffers(&mut self) {
+        let whole = self.rx.capacity() + 1;
+        if self.rx.capacity() > 0 && self.rx.is_empty() && self.rx.try_reclaim(whole) {
+            self.rx = BytesMut::new();
+            self.rx_chunk = MIN_RX_CHUNK;
+        }
+        if self.tx_lens.is_empty() {
+            self.tx_data = Vec::new();
+            self.tx_lens = VecDeque::new();
+            self.tx_head = 0;
+        }
+    }
 
     /// Queues one record of application data. Only once connected.
     pub fn write(&mut self, now: Instant, data: &[u8]) -> Result<(), WriteError> {

@@ -210,7 +210,6 @@ impl Agent {
     /// Add host addresses next, then exchange credentials and candidates with the peer.
     pub fn new(config: IceConfig, role: Role, now: Instant, rng: &mut dyn CryptoRng) -> Self {
         let role = if config.lite { Role::Controlled } else { role };
-        let max_remote = config.max_remote_candidates;
         let max_pairs = config.max_pairs;
         Self {
             role,
@@ -222,18 +221,21 @@ impl Agent {
             local_creds: Credentials::random(rng),
             remote_creds: None,
             check_username: String::new(),
-            local: Vec::with_capacity(MAX_LOCAL_CANDIDATES),
-            servers: Vec::with_capacity(MAX_STUN_SERVERS),
-            gathers: Vec::with_capacity(MAX_HOSTS * MAX_STUN_SERVERS),
+            // Candidate lists, the check list and the queues start empty and grow to what
+            // the session uses (a few entries), not to their limits: an idle peer holds
+            // little. Steady state (consent checks) reuses what setup grew.
+            local: Vec::new(),
+            servers: Vec::new(),
+            gathers: Vec::new(),
             gathering_reported: false,
-            remote: Vec::with_capacity(max_remote),
+            remote: Vec::new(),
             end_of_candidates: false,
             checklist: CheckList::new(max_pairs),
             selected: None,
             first_valid_at: None,
             last_activity: None,
             last_paced: None,
-            outbox: VecDeque::with_capacity(OUTBOX_LIMIT),
+            outbox: VecDeque::new(),
             events: EventQueue::new(),
             timers: TimerTable::default(),
             stats: IceStats::default(),

@@ -41,7 +41,8 @@ pub(crate) struct CheckList {
 impl CheckList {
     pub(crate) fn new(max_pairs: usize) -> Self {
         Self {
-            pairs: Vec::with_capacity(max_pairs),
+            // Grows to the pairs formed (bounded by `max_pairs`), not to the limit up front.
+            pairs: Vec::new(),
             max_pairs,
             next_trigger: 0,
         }

@@ -104,7 +104,8 @@ pub(crate) struct EventQueue {
 impl EventQueue {
     pub(crate) fn new() -> Self {
         Self {
-            queue: VecDeque::with_capacity(EVENT_LIMIT),
+            // Grows to the events actually queued (bounded by EVENT_LIMIT).
+            queue: VecDeque::new(),
         }
     }
 

@@ -55,9 +55,10 @@
 //!
 //! No input can make the agent panic or grow without bound: remote candidates
 //! ([`IceConfig::max_remote_candidates`]), pairs ([`IceConfig::max_pairs`]), queued responses,
-//! host addresses (8), STUN servers (4) and local candidates (64) are limited, and all their
-//! storage is reserved at construction. Answering checks and running consent does not
-//! allocate. Requests that fail FINGERPRINT, USERNAME or MESSAGE-INTEGRITY are dropped
+//! host addresses (8), STUN servers (4) and local candidates (64) are limited. Their storage
+//! starts empty and grows to what the session uses, never past those limits, so an idle
+//! agent holds a few entries rather than room for the limits. Once the session is set up,
+//! answering checks and running consent does not allocate. Requests that fail FINGERPRINT, USERNAME or MESSAGE-INTEGRITY are dropped
 //! without an answer (no 400/401: silence gives a probing sender nothing), and every drop is
 //! counted in [`IceStats`].
 //!

@@ -90,7 +90,8 @@ impl Rtc {
             channels: ChannelTable::default(),
             media,
             negotiation,
-            events: VecDeque::with_capacity(64),
+            // Grows to the events actually queued; reused after that.
+            events: VecDeque::new(),
             state: PeerState::New,
             closing_path: None,
             stats: RtcStats::default(),

@@ -2,7 +2,7 @@
 //! SCTP (RFC 8261) and keying SRTP (RFC 5764), started once the signalling has told us the
 //! peer's fingerprint and our DTLS role.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::datachannel::{ChannelEvent, DataChannels, DtlsRole};
 use crate::dtls::{self, Connection, DtlsConfig, DtlsEvent, Fingerprint};
@@ -27,6 +27,11 @@ pub(crate) enum DtlsState {
     Failed,
 }
 
+/// How long without a DTLS record before the DTLS buffers are let go. Checked whenever a
+/// timer fires (ICE consent checks do every few seconds), so an idle connection holds no
+/// receive chunk while a busy one never reallocates it.
+const IDLE_RELEASE: Duration = Duration::from_secs(5);
+
 /// DTLS and the SCTP association over it.
 #[derive(Debug)]
 pub(crate) struct Transport {
@@ -48,6 +53,8 @@ pub(crate) struct Transport {
     pub(crate) sctp_write_errors: u64,
     /// DTLS datagrams that arrived before DTLS started.
     pub(crate) early_records: u64,
+    /// When the last DTLS datagram arrived; `None` once the buffers were let go after it.
+    last_record: Option<Instant>,
 }
 
 impl Transport {
@@ -64,6 +71,7 @@ impl Transport {
             sctp_mtu: config.sctp.mtu,
             sctp_write_errors: 0,
             early_records: 0,
+            last_record: None,
         }
     }
 
@@ -116,7 +124,10 @@ impl Transport {
 
     pub(crate) fn handle_record(&mut self, now: Instant, datagram: &mut [u8]) -> bool {
         match &mut self.dtls {
-            Some(dtls) => dtls.handle_record(now, datagram),
+            Some(dtls) => {
+                self.last_record = Some(now);
+                dtls.handle_record(now, datagram)
+            }
             None => {
                 // The peer started DTLS before our signalling finished; it retransmits.
                 self.early_records += 1;
@@ -130,6 +141,12 @@ impl Transport {
             && dtls.poll_timeout().is_some_and(|t| t <= now)
         {
             dtls.handle_timeout(now);
+        }
+        if let (Some(dtls), Some(last)) = (&mut self.dtls, self.last_record)
+            && now.saturating_duration_since(last) >= IDLE_RELEASE
+        {
+            dtls.release_idle_buffers();
+            self.last_record = None;
         }
         if self.connected
             && let Some(sctp) = &mut self.sctp

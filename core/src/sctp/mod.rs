@@ -65,11 +65,16 @@
 //!   without a further copy. Held bytes (out-of-order chunks, partial and undelivered
 //!   messages) stay under the receive window plus one message; tracked out-of-order TSNs
 //!   under `max_out_of_order`.
-//! - The arenas are pools of 256 KiB buffers: a full buffer is retired, and a retired one
-//!   whose slices have all been dropped is taken back without allocating, so a steady
-//!   transfer allocates nothing once the pools hold what is in flight (bounded by the send
-//!   buffer limit and by the receive window plus one message). Buffers no longer used are
-//!   freed at each heartbeat interval, all of them on close. A message's first fragment
+//! - The arenas are pools of buffers of up to 256 KiB: a full buffer is retired, and a
+//!   retired one whose slices have all been dropped is taken back without allocating, so a
+//!   steady transfer allocates nothing once the pools hold what is in flight (bounded by
+//!   the send buffer limit and by the receive window plus one message). A pool holds
+//!   nothing until the first message; its first buffer is 16 KiB and each fresh one twice
+//!   the last, up to 256 KiB, so a peer that sends little holds little. Buffers no longer
+//!   used (the current one too) are freed at each heartbeat interval, and the sizes start
+//!   over; all of them on close. The outstanding-chunk and gap queues and the event queue
+//!   grow with use rather than being sized up front, and the first two are given back at
+//!   the same interval once empty. A message's first fragment
 //!   starts where 32 KiB fit behind it, so fragments that arrive in order join without a
 //!   copy. Zero allocations per message after warm-up, asserted by
 //!   `tests/tests/sctp_alloc.rs` and, over DTLS, `tests/tests/dcdtls_alloc.rs`.

@@ -115,7 +115,8 @@ impl Context {
         Self {
             profile,
             session,
-            streams: Vec::with_capacity(max_ssrcs),
+            // Grows to the SSRCs seen (bounded by `max_ssrcs`); none for a data-only peer.
+            streams: Vec::new(),
             max_ssrcs,
             stats: SrtpStats::default(),
         }

@@ -70,7 +70,8 @@ impl Inbound {
     pub(super) fn new(config: &SctpConfig) -> Self {
         Self {
             cum: Tsn(0),
-            ooo: VecDeque::with_capacity(config.max_out_of_order.min(4096)),
+            // Grows with the gaps seen and is given back when idle.
+            ooo: VecDeque::new(),
             max_ooo: config.max_out_of_order,
             dups: SmallVec::new(),
             packets_unacked: 0,
@@ -114,6 +115,9 @@ impl Inbound {
     /// Frees arena buffers no held fragment or undelivered message uses any more.
     pub(super) fn release_idle_buffers(&mut self) {
         self.arena.release_idle();
+        if self.ooo.is_empty() {
+            self.ooo = VecDeque::new();
+        }
     }
 
     /// Marks `tsn` (after `cum`) received and advances the cumulative TSN.

@@ -212,9 +212,6 @@ pub struct Association {
     stats: SctpStats,
 }
 
-/// Events to make room for up front.
-const EVENT_CAPACITY: usize = 256;
-
 impl Association {
     /// A new association in [`AssociationState::Listening`]. Draws the cookie's HMAC key, our
     /// verification tag and our initial TSN from `rng`.
@@ -259,7 +256,8 @@ impl Association {
                 abort: None,
                 error: None,
             },
-            events: VecDeque::with_capacity(EVENT_CAPACITY),
+            // Grows to the events actually queued; reused after that.
+            events: VecDeque::new(),
             stats: SctpStats::default(),
             config,
         }

@@ -189,7 +189,8 @@ impl Outbound {
         Self {
             sched: Scheduler::with_capacity(16),
             queued_bytes: 0,
-            inflight: VecDeque::with_capacity(1024),
+            // Grows with the flight and is given back when idle (release_idle_buffers).
+            inflight: VecDeque::new(),
             inflight_bytes: 0,
             next_tsn: initial_tsn,
             cum_ack: Tsn(initial_tsn.0.wrapping_sub(1)),
@@ -224,9 +225,13 @@ impl Outbound {
         self.arena.copy(data).freeze()
     }
 
-    /// Frees arena buffers no queued or outstanding message uses any more.
+    /// Frees arena buffers no queued or outstanding message uses any more, and the
+    /// outstanding-chunk queue's room once nothing is outstanding.
     pub(super) fn release_idle_buffers(&mut self) {
         self.arena.release_idle();
+        if self.inflight.is_empty() {
+            self.inflight = VecDeque::new();
+        }
     }
 
     /// Nothing queued and nothing outstanding.
