@@ -273,7 +273,10 @@ pub fn open_page(query: &str, timeout: Duration) -> Page {
     drop(driver);
     let server_exit = echo.terminate(Duration::from_secs(5));
     drop(echo);
-    let server_log = fs::read_to_string(&server_log_path).unwrap_or_default();
+    let mut server_log = fs::read_to_string(&server_log_path).unwrap_or_default();
+    // The namespace's UDP counters: datagrams the kernel dropped for a full receive buffer
+    // show as RcvbufErrors, which tells a lost message's cause apart from a protocol bug.
+    server_log.push_str(&udp_counters());
     println!(
         "browser: title {title:?} after {elapsed:?}\n--- page log:\n{log}\n\
          --- echo server (exit after SIGTERM: {server_exit:?}):\n{server_log}"
@@ -286,6 +289,23 @@ pub fn open_page(query: &str, timeout: Duration) -> Page {
         timed_out,
         server_exit,
     }
+}
+
+/// The `Udp:` lines of this network namespace's `/proc/net/snmp` (names, then values), as
+/// `name=value` pairs on one line.
+fn udp_counters() -> String {
+    let snmp = fs::read_to_string("/proc/self/net/snmp").unwrap_or_default();
+    let udp: Vec<&str> = snmp.lines().filter(|l| l.starts_with("Udp:")).collect();
+    let [names, values] = udp[..] else {
+        return "kernel UDP counters: unavailable\n".to_owned();
+    };
+    let pairs: Vec<String> = names
+        .split_whitespace()
+        .zip(values.split_whitespace())
+        .skip(1)
+        .map(|(n, v)| format!("{n}={v}"))
+        .collect();
+    format!("kernel UDP counters: {}\n", pairs.join(" "))
 }
 
 /// Panics unless this process's network namespace has loopback as its only interface.

@@ -21,6 +21,13 @@ use crate::sctp::wire::{
 /// Fragments smaller than this are not started at the tail of a packet; the rest of the
 /// message waits for the next packet (avoids needless tiny fragments).
 const MIN_FRAGMENT: usize = 64;
+
+/// Max.Burst (RFC 9260 sections 6.1 and 16): new DATA sent at one go is limited to this many
+/// packets beyond what the acknowledgements just freed (plus slow start's growth), so a
+/// window opened long ago is not spent in one burst. A burst larger than the receiver's
+/// socket buffer is dropped by its kernel (Chromium's is a few hundred kilobytes), and a
+/// max-retransmits-0 channel cannot get that back.
+pub(super) const MAX_BURST: usize = 4;
 /// The size of each send arena buffer: messages are copied into one and sliced out as
 /// `Bytes`; once every slice is dropped (acknowledged) the space is reused without
 /// allocating.
@@ -158,6 +165,9 @@ pub(super) struct Outbound {
     adv_peer_ack: Tsn,
     pub(super) flight: usize,
     pub(super) cwnd: usize,
+    /// Bytes of new DATA that may still go out before the next SACK (Max.Burst, see
+    /// [`MAX_BURST`]).
+    burst_credit: usize,
     pub(super) ssthresh: usize,
     partial_bytes_acked: usize,
     fast_recovery_exit: Option<Tsn>,
@@ -198,6 +208,7 @@ impl Outbound {
             flight: 0,
             // RFC 9260 section 7.2.1: min(4 MTU, max(2 MTU, 4380)).
             cwnd: (4 * mtu).min((2 * mtu).max(4380)),
+            burst_credit: MAX_BURST * mtu,
             ssthresh: config.receive_window as usize,
             partial_bytes_acked: 0,
             fast_recovery_exit: None,
@@ -470,11 +481,20 @@ impl Association {
         if o.inflight.is_empty() {
             o.partial_bytes_acked = 0;
         }
+        if acked > 0 {
+            // The ack clock: what left the network, plus the growth slow start may add, plus
+            // Max.Burst packets.
+            let allowance = acked + (MAX_BURST * mtu).max(acked / 2);
+            o.burst_credit = (o.burst_credit + allowance).min(o.cwnd.max(MAX_BURST * mtu));
+        }
         if let Some(a_rwnd) = a_rwnd {
             o.peer_rwnd = (a_rwnd as usize).saturating_sub(o.flight);
         }
         if let Some(r) = rtt {
             o.rto.sample(r);
+            // A fresh measurement ends the backoff (RFC 6298 section 5.7); a T3-rtx armed
+            // with the backed-off RTO must not keep the head of the queue waiting that long.
+            self.timers.shorten(Timer::T3Rtx, now + o.rto.rto);
         }
         if cum_advanced {
             self.error_count = 0;
@@ -501,6 +521,8 @@ impl Association {
         let o = &mut self.out;
         o.ssthresh = (o.cwnd / 2).max(4 * o.mtu);
         o.cwnd = o.mtu;
+        // Slow start begins again, with cwnd as its limit.
+        o.burst_credit = MAX_BURST * o.mtu;
         o.partial_bytes_acked = 0;
         o.fast_recovery_exit = None;
         o.rto.backoff();
@@ -724,8 +746,9 @@ impl Association {
             if n == 0 || (n < left && n < MIN_FRAGMENT) {
                 break;
             }
-            // The peer's window (RFC 9260 section 6.1, rule A), with the zero window probe.
-            if n > o.peer_rwnd && o.flight > 0 {
+            // The peer's window (RFC 9260 section 6.1, rule A), with the zero window probe,
+            // and Max.Burst.
+            if (n > o.peer_rwnd || n > o.burst_credit) && o.flight > 0 {
                 break;
             }
             let mut flags = if m.unordered { DataFlags::UNORDERED } else { 0 };
@@ -767,6 +790,7 @@ impl Association {
             let o = &mut self.out;
             o.next_tsn = o.next_tsn.next();
             o.flight += n;
+            o.burst_credit = o.burst_credit.saturating_sub(n);
             o.peer_rwnd = o.peer_rwnd.saturating_sub(n);
             o.inflight_bytes += n;
             o.inflight.push_back(chunk);
@@ -784,6 +808,11 @@ impl Association {
             self.unbuffer(stream, n);
             self.stats.data_chunks_sent += 1;
             wrote = true;
+        }
+        if self.out.queued_bytes == 0 {
+            // Nothing waits: the next message may start with a burst of Max.Burst packets,
+            // not with whatever credit went unused meanwhile.
+            self.out.burst_credit = MAX_BURST * self.out.mtu;
         }
         wrote
     }

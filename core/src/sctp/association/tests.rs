@@ -121,3 +121,30 @@ fn refused_stream_reset_is_reported_and_the_stream_usable() {
     a.send(now, s, Ppid::BINARY, b"x", SendOptions::default())
         .unwrap();
 }
+
+#[test]
+fn max_burst_limits_new_data_sent_at_one_go() {
+    let mut rng = ChaCha20Rng::seed_from_u64(4);
+    let now = epoch();
+    let mut a = Association::new(SctpConfig::default(), now, &mut rng);
+    a.state = AssociationState::Established;
+    a.peer.outbound_streams = 16;
+    a.out.max_streams = 16;
+    // A window grown large earlier, and a receiver with room: without Max.Burst the whole
+    // message would go out at once.
+    a.out.cwnd = 1 << 20;
+    a.out.peer_rwnd = 1 << 20;
+    let message = vec![7u8; 64 * 1024];
+    a.send(
+        now,
+        StreamId(1),
+        Ppid::BINARY,
+        &message,
+        SendOptions::default(),
+    )
+    .unwrap();
+    let mut buf = [0; 1500];
+    let packets = std::iter::from_fn(|| a.poll_transmit(now, &mut buf)).count();
+    assert_eq!(packets, super::outbound::MAX_BURST);
+    assert!(a.out.flight > 0 && a.out.flight <= super::outbound::MAX_BURST * a.config.mtu);
+}

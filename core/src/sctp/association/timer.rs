@@ -47,6 +47,13 @@ impl TimerTable {
         self.0[timer as usize] = None;
     }
 
+    /// Brings a running `timer` forward to `at` if it is due later.
+    pub(super) fn shorten(&mut self, timer: Timer, at: Instant) {
+        if let Some(due) = &mut self.0[timer as usize] {
+            *due = (*due).min(at);
+        }
+    }
+
     pub(super) fn is_running(&self, timer: Timer) -> bool {
         self.0[timer as usize].is_some()
     }
