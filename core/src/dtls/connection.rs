@@ -667,6 +667,18 @@ impl Connection {
 
     // ---- commands ----
 
+    /// Sets the initial retransmission timeout, for a caller that knows the round-trip time
+    /// better than the 1 s default (RFC 6347 section 4.2.4.1 asks for 1 s only "in the
+    /// absence of" such knowledge): later flights start from it, and so does the current
+    /// flight if its timer has not yet been armed or fired. Clamped to the maximum.
+    pub fn set_initial_rto(&mut self, rto: Duration) {
+        let rto = rto.min(self.config.max_rto);
+        self.config.initial_rto = rto;
+        if self.retransmissions == 0 && self.timers.get(Timer::Retransmit).is_none() {
+            self.rto = rto;
+        }
+    }
+
     /// Queues one record of application data. Only once connected.
     pub fn write(&mut self, now: Instant, data: &[u8]) -> Result<(), WriteError> {
         self.clamp(now);

@@ -339,6 +339,9 @@ impl Rtc {
         while let Some(event) = self.ice.poll_event() {
             self.on_ice_event(event);
         }
+        if let Some(rtt) = self.ice.rtt() {
+            self.transport.use_rtt(rtt);
+        }
         self.drive_transport(now);
         while let Some(event) = self.media.poll_event() {
             self.push_event(event);

@@ -2,7 +2,7 @@
 //! SCTP (RFC 8261) and keying SRTP (RFC 5764), started once the signalling has told us the
 //! peer's fingerprint and our DTLS role.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::datachannel::{ChannelEvent, DataChannels, DtlsRole};
 use crate::dtls::{self, Connection, DtlsConfig, DtlsEvent, Fingerprint};
@@ -12,6 +12,10 @@ use crate::rtc::peer::Rtc;
 use crate::rtc::stats::RtcStats;
 use crate::sctp::{LocalInit, PeerInit};
 use crate::srtp::{KeyRole, Profile, SrtpKeys};
+
+/// The floor of the DTLS retransmission timeout taken from the ICE round-trip time: below it a
+/// busy peer's handshake computation (a signature, a key exchange) would look like loss.
+const MIN_DTLS_RTO: Duration = Duration::from_millis(100);
 
 /// Where DTLS stands, for the peer connection's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +54,8 @@ pub(crate) struct Transport {
     /// The peer's SCTP INIT from signalling, when both sides sent one (SNAP): the
     /// association then starts established when DTLS is up.
     peer_sctp_init: Option<PeerInit>,
+    /// The DTLS retransmission timeout was set from the ICE round-trip time.
+    rto_from_rtt: bool,
     /// SCTP packets DTLS refused to queue (SCTP retransmits them).
     pub(crate) sctp_write_errors: u64,
     /// DTLS datagrams that arrived before DTLS started.
@@ -61,6 +67,7 @@ impl Transport {
         Self {
             sctp_init,
             peer_sctp_init: None,
+            rto_from_rtt: false,
             dtls: None,
             role: None,
             sctp: None,
@@ -96,6 +103,21 @@ impl Transport {
     pub(crate) fn set_peer_sctp_init(&mut self, init: Option<PeerInit>) {
         if self.sctp.is_none() {
             self.peer_sctp_init = init;
+        }
+    }
+
+    /// Starts DTLS's retransmission timer from twice the round-trip time ICE measured
+    /// (between [`MIN_DTLS_RTO`] and the 1 s default) instead of the 1 s default: a
+    /// ClientHello the peer dropped because its DTLS was not ready yet (a peer that starts
+    /// DTLS only once its own checks succeed) then goes again after a few round trips, not
+    /// after a second. Once, before the handshake's first retransmission.
+    pub(crate) fn use_rtt(&mut self, rtt: Duration) {
+        if self.rto_from_rtt || self.connected {
+            return;
+        }
+        if let Some(dtls) = &mut self.dtls {
+            dtls.set_initial_rto((rtt * 2).clamp(MIN_DTLS_RTO, dtls::DEFAULT_INITIAL_RTO));
+            self.rto_from_rtt = true;
         }
     }
 
