@@ -35,8 +35,8 @@ impl Association {
         init_params(&self.config, self.local_tag, self.local_initial_tsn, cookie)
     }
 
-    /// Starts the association from the peer's INIT received out of band (SNAP, see
-    /// [`super::snap`]): the peer is installed as a COOKIE ECHO would install it and the
+    /// Starts the association from the peer's INIT received out of band (SNAP,
+    /// draft-hancke-tsvwg-snap; see [`PeerInit`] and [`LocalInit`]): the peer is installed as a COOKIE ECHO would install it and the
     /// association is ESTABLISHED at once; nothing goes on the wire for the handshake. Call
     /// it where [`Association::connect`] would be called, once the transport is up, and
     /// only when the peer has ours too (it then does the same). Only in `Listening`;

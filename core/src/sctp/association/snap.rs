@@ -21,8 +21,10 @@ use crate::sctp::wire::{
 /// Checksum Acceptable come to 48 bytes with the common header.
 const INIT_ROOM: usize = 128;
 
-/// Our INIT's verification tag and initial TSN, drawn ahead of the association (see the
-/// [module docs](self)).
+/// Our INIT's verification tag and initial TSN, drawn ahead of the association so that the
+/// signalling can carry our INIT (SNAP, draft-hancke-tsvwg-snap) before it exists: write it
+/// with [`LocalInit::chunk`], build the association with
+/// [`Association::with_local_init`](super::Association::with_local_init).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct LocalInit {
     pub(super) tag: VerificationTag,
@@ -230,8 +232,7 @@ mod tests {
 
         #[test]
         fn one_flipped_byte_is_an_error_or_an_init(i in 0usize..64, bit in 0u8..8) {
-            let chunk = local().chunk(&SctpConfig::default());
-            let mut bad = chunk.clone();
+            let mut bad = local().chunk(&SctpConfig::default());
             let i = i % bad.len();
             bad[i] ^= 1 << bit;
             if let Ok(p) = PeerInit::parse(&bad) {

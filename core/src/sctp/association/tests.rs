@@ -208,9 +208,8 @@ fn data_behind_a_lost_cookie_echo_is_retransmitted() {
     deliver(&mut b, &mut a, t0);
     let mut buf = [0; 1500];
     assert!(a.poll_transmit(t0, &mut buf).is_some(), "lost");
-    let mut now = t0;
     for _ in 0..20 {
-        now = a.poll_timeout().expect("a timer");
+        let now = a.poll_timeout().expect("a timer");
         a.handle_timeout(now);
         deliver(&mut a, &mut b, now);
         deliver(&mut b, &mut a, now);

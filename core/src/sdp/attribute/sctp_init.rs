@@ -68,7 +68,7 @@ fn sextet(c: u8) -> Option<u32> {
 /// Decodes padded base64: groups of four characters, `=` only to pad the last group, and
 /// no stray bits in the last character (so that every value has one spelling).
 fn decode(text: &[u8]) -> Option<Vec<u8>> {
-    if text.len() % 4 != 0 {
+    if !text.len().is_multiple_of(4) {
         return None;
     }
     let mut out = Vec::with_capacity(text.len() / 4 * 3);
