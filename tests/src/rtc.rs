@@ -196,11 +196,12 @@ pub const ADDR_B: &str = "10.0.0.2:5000";
 impl RtcPair {
     /// Two peers on `link` with RNGs from `seed`; nothing negotiated yet.
     pub fn new(seed: u64, link: LinkConfig) -> Self {
-        Self::new_with(seed, link, |_| {})
+        Self::new_with(seed, link, |_, _| {})
     }
 
-    /// As [`RtcPair::new`], with both configurations adjusted by `tweak`.
-    pub fn new_with(seed: u64, link: LinkConfig, tweak: impl Fn(&mut RtcConfig)) -> Self {
+    /// As [`RtcPair::new`], with each configuration adjusted by `tweak`, which is told the
+    /// host's name (`"a"` or `"b"`).
+    pub fn new_with(seed: u64, link: LinkConfig, tweak: impl Fn(&str, &mut RtcConfig)) -> Self {
         let mut sim = Sim::new(seed);
         let now = sim.now();
         let (ca, cb) = certificates();
@@ -208,7 +209,7 @@ impl RtcPair {
         let ip = |s: &str| addr(s).ip();
         let peer = |cert, rng, a: &str| {
             let mut config = RtcConfig::new(cert);
-            tweak(&mut config);
+            tweak(if a == ADDR_A { "a" } else { "b" }, &mut config);
             let mut rtc = Rtc::new(config, now, Box::new(rng));
             rtc.add_host_address(now, addr(a)).expect("host address");
             RtcPeer::new(rtc)

@@ -33,9 +33,14 @@ enum Signalling {
 /// `a` opens a channel before signalling; each side sends a message on the first channel it
 /// sees open. Returns the flight of the first message delivered on either side.
 fn first_message_flight(seed: u64, how: Signalling, snap: bool) -> u32 {
+    first_message_flight_with(seed, how, [snap, snap])
+}
+
+/// As [`first_message_flight`], with SNAP on or off on `a` and `b` apart.
+fn first_message_flight_with(seed: u64, how: Signalling, snap: [bool; 2]) -> u32 {
     let one_way = Duration::from_millis(25);
-    let mut pair = RtcPair::new_with(seed, LinkConfig::with_latency(one_way / 2), |c| {
-        c.sctp_snap = snap;
+    let mut pair = RtcPair::new_with(seed, LinkConfig::with_latency(one_way / 2), |host, c| {
+        c.sctp_snap = snap[usize::from(host == "b")];
     });
     pair.count_flights();
     let now = pair.sim.now();
@@ -80,7 +85,7 @@ fn first_message_flight(seed: u64, how: Signalling, snap: bool) -> u32 {
             && s.peer::<RtcPeer>(b).first_message_flight.is_some()
     });
     assert!(both, "one side got no message: {}", pair.sim.replay_hint());
-    println!("{how:?} snap={snap}: first message after {flights} one-way flights");
+    println!("{how:?} snap={snap:?}: first message after {flights} one-way flights");
     flights
 }
 
@@ -115,5 +120,62 @@ fn rtc_setup_without_snap_takes_the_handshake() {
     ] {
         let f = first_message_flight(seed_from_env(seed), how, false);
         assert!(f <= most, "{how:?}: {f} flights");
+    }
+}
+
+/// SNAP only when both sides carry an INIT: with it off on one side, the offer or the answer
+/// has no `a=sctp-init` (or one side's direct parameters no INIT), both run the handshake, and
+/// the message still arrives.
+#[test]
+fn rtc_setup_falls_back_to_the_handshake_when_one_side_has_no_snap() {
+    for (seed, how, snap) in [
+        (66, Signalling::AOffers, [true, false]),
+        (67, Signalling::AOffers, [false, true]),
+        (68, Signalling::Direct, [true, false]),
+        (69, Signalling::Direct, [false, true]),
+    ] {
+        let f = first_message_flight_with(seed_from_env(seed), how, snap);
+        assert!((8..=9).contains(&f), "{how:?} {snap:?}: {f} flights");
+    }
+}
+
+/// The attribute is in our offers, and in our answers only to offers that carry one.
+#[test]
+fn rtc_sctp_init_in_offer_and_answer() {
+    let pair = |snap: [bool; 2]| {
+        RtcPair::new_with(
+            seed_from_env(70),
+            LinkConfig::with_latency(Duration::from_millis(10)),
+            move |host, c| {
+                c.sctp_snap = snap[usize::from(host == "b")];
+            },
+        )
+    };
+    for (snap, in_offer, in_answer) in [
+        ([true, true], true, true),
+        ([true, false], true, false),
+        ([false, true], false, false),
+    ] {
+        let mut p = pair(snap);
+        let now = p.sim.now();
+        p.a()
+            .rtc
+            .open_channel(now, ChannelConfig::new("x"))
+            .expect("open");
+        let offer = p.a().rtc.create_offer(now).expect("offer");
+        let answer = p.b().rtc.accept_offer(now, &offer).expect("answer");
+        assert_eq!(
+            offer.contains("\r\na=sctp-init:"),
+            in_offer,
+            "{snap:?}\n{offer}"
+        );
+        assert_eq!(
+            answer.contains("\r\na=sctp-init:"),
+            in_answer,
+            "{snap:?}\n{answer}"
+        );
+        // An association that runs the handshake never announces its INIT again.
+        let direct = p.b().rtc.direct_parameters();
+        assert_eq!(direct.sctp_init.is_some(), in_answer);
     }
 }
