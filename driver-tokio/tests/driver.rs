@@ -115,7 +115,7 @@ async fn driver_tokio_media_frames_keyframe_requests_and_close() {
 
     for i in 0..5u8 {
         let ts = RtpTimestamp(u32::from(i) * 3000);
-        a.write_frame(mid.clone(), None, ts, vp8_frame(i))
+        a.write_frame(mid, None, ts, vp8_frame(i))
             .await
             .unwrap()
             .unwrap();
@@ -129,7 +129,7 @@ async fn driver_tokio_media_frames_keyframe_requests_and_close() {
         assert_eq!(frame.mid, mid);
         assert_eq!(frame.data.as_ref(), vp8_frame(i).as_slice());
     }
-    b.request_keyframe(mid.clone()).await.unwrap().unwrap();
+    b.request_keyframe(mid).await.unwrap().unwrap();
     let asked = wait_for(&mut a_events, |e| match e {
         Event::KeyframeRequest(m) => Some(m),
         _ => None,

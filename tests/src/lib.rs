@@ -3,6 +3,7 @@
 pub mod alloc;
 pub mod browser;
 pub mod dcdtls;
+pub mod flights;
 pub mod ice;
 #[cfg(feature = "compare")]
 pub mod interop;

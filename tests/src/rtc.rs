@@ -11,6 +11,7 @@ use sansrtc::net::{Receive, Transmit};
 use sansrtc::rtc::{ChannelId, Event, MediaFrame, PeerState};
 use sansrtc::{Rtc, RtcConfig};
 
+use crate::flights::FlightLedger;
 use crate::sim::{HostId, LinkConfig, Peer, Realm, Sim};
 
 /// One certificate per process for the two sides (key generation is the slow part of a
@@ -44,6 +45,14 @@ pub struct RtcPeer {
     pub sent: u64,
     /// Echo sends the channel refused.
     pub echo_errors: u64,
+    /// Numbers datagrams in one-way flights when set (see [`crate::flights`]).
+    pub flights: Option<FlightLedger>,
+    /// The highest flight received so far.
+    pub depth: u32,
+    /// The flight that delivered the first data-channel message.
+    pub first_message_flight: Option<u32>,
+    /// A message sent on the first channel that opens, as soon as it opens.
+    pub greeting: Option<Vec<u8>>,
     rx: Vec<u8>,
 }
 
@@ -59,6 +68,10 @@ impl RtcPeer {
             frames: Vec::new(),
             sent: 0,
             echo_errors: 0,
+            flights: None,
+            depth: 0,
+            first_message_flight: None,
+            greeting: None,
             rx: Vec::with_capacity(2048),
         }
     }
@@ -92,7 +105,15 @@ impl RtcPeer {
     fn drain(&mut self, now: Instant) {
         while let Some(event) = self.rtc.poll_event() {
             match &event {
+                Event::ChannelOpen { id, .. } => {
+                    if let Some(greeting) = self.greeting.take()
+                        && self.rtc.send(now, *id, &greeting, false).is_err()
+                    {
+                        self.echo_errors += 1;
+                    }
+                }
                 Event::ChannelMessage { id, data, binary } => {
+                    self.first_message_flight.get_or_insert(self.depth);
                     self.messages.push((*id, data.to_vec()));
                     if self.echo_messages && self.rtc.send(now, *id, data, *binary).is_err() {
                         self.echo_errors += 1;
@@ -124,6 +145,9 @@ impl RtcPeer {
 
 impl Peer for RtcPeer {
     fn handle_datagram(&mut self, now: Instant, rx: Receive<'_>) {
+        if let Some(ledger) = &self.flights {
+            self.depth = self.depth.max(ledger.flight_of(rx.contents));
+        }
         // The simulator lends its bytes; decrypt a copy in place.
         let mut buf = std::mem::take(&mut self.rx);
         buf.clear();
@@ -142,6 +166,9 @@ impl Peer for RtcPeer {
     fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
         let t = self.rtc.poll_transmit(now, buf);
         self.sent += u64::from(t.is_some());
+        if let (Some(ledger), Some(t)) = (&self.flights, &t) {
+            ledger.record(&buf[..t.len], self.depth + 1);
+        }
         self.drain(now);
         t
     }
@@ -169,13 +196,26 @@ pub const ADDR_B: &str = "10.0.0.2:5000";
 impl RtcPair {
     /// Two peers on `link` with RNGs from `seed`; nothing negotiated yet.
     pub fn new(seed: u64, link: LinkConfig) -> Self {
+        Self::new_with(seed, link, |_, _| {})
+    }
+
+    /// As [`RtcPair::new`], with each configuration adjusted by `tweak`, which is told the
+    /// host's name (`"a"` or `"b"`).
+    pub fn new_with(seed: u64, link: LinkConfig, tweak: impl Fn(&str, &mut RtcConfig)) -> Self {
         let mut sim = Sim::new(seed);
         let now = sim.now();
         let (ca, cb) = certificates();
         let addr = |s: &str| s.parse::<SocketAddr>().expect("address");
         let ip = |s: &str| addr(s).ip();
-        let pa = RtcPeer::create(ca, sim.peer_rng("a"), now, addr(ADDR_A));
-        let pb = RtcPeer::create(cb, sim.peer_rng("b"), now, addr(ADDR_B));
+        let peer = |cert, rng, a: &str| {
+            let mut config = RtcConfig::new(cert);
+            tweak(if a == ADDR_A { "a" } else { "b" }, &mut config);
+            let mut rtc = Rtc::new(config, now, Box::new(rng));
+            rtc.add_host_address(now, addr(a)).expect("host address");
+            RtcPeer::new(rtc)
+        };
+        let pa = peer(ca, sim.peer_rng("a"), ADDR_A);
+        let pb = peer(cb, sim.peer_rng("b"), ADDR_B);
         let a = sim.add_host("a", &[ip(ADDR_A)], Realm::Public, link, pa);
         let b = sim.add_host("b", &[ip(ADDR_B)], Realm::Public, link, pb);
         Self { sim, a, b }
@@ -189,6 +229,14 @@ impl RtcPair {
     /// The answering side.
     pub fn b(&mut self) -> &mut RtcPeer {
         self.sim.peer_mut::<RtcPeer>(self.b)
+    }
+
+    /// Numbers both peers' datagrams in one-way flights from now on (see
+    /// [`crate::flights`]); read [`RtcPeer::first_message_flight`].
+    pub fn count_flights(&mut self) {
+        let ledger = FlightLedger::new();
+        self.a().flights = Some(ledger.clone());
+        self.b().flights = Some(ledger);
     }
 
     /// `a` offers, `b` answers, `a` takes the answer: one exchange, at the current time.

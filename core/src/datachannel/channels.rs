@@ -11,7 +11,8 @@ use crate::sctp::association::ResetError;
 use crate::sctp::stream_map::StreamMap;
 use crate::sctp::wire::{Ppid, StreamId};
 use crate::sctp::{
-    Association, CloseReason, Event, Reliability, SctpConfig, SctpStats, SendError, SendOptions,
+    Association, CloseReason, Event, LocalInit, PeerInit, Reliability, SctpConfig, SctpStats,
+    SendError, SendOptions,
 };
 
 /// Our DTLS role, which decides the parity of the stream ids we pick (RFC 8832 section 6):
@@ -212,7 +213,8 @@ pub struct ChannelInfo<'a> {
 ///
 /// # Method groups
 ///
-/// - construction: [`DataChannels::new`], then [`DataChannels::connect`];
+/// - construction: [`DataChannels::new`], then [`DataChannels::connect`]; with SNAP,
+///   [`DataChannels::with_local_init`], then [`DataChannels::connect_snap`];
 /// - network input: [`DataChannels::handle_packet`] (SCTP packets: DTLS application data);
 /// - timers: [`DataChannels::handle_timeout`], [`DataChannels::poll_timeout`];
 /// - commands: [`DataChannels::open`], [`DataChannels::send`], [`DataChannels::close`],
@@ -242,9 +244,15 @@ pub struct DataChannels {
 impl DataChannels {
     /// A new set of channels over a new association; see [`Association::new`].
     pub fn new(config: SctpConfig, role: DtlsRole, now: Instant, rng: &mut dyn CryptoRng) -> Self {
+        let mut channels = Self::new_inner(Association::new(config, now, rng));
+        channels.role = role;
+        channels
+    }
+
+    fn new_inner(assoc: Association) -> Self {
         Self {
-            assoc: Association::new(config, now, rng),
-            role,
+            assoc,
+            role: DtlsRole::Client,
             channels: StreamMap::default(),
             // Grows to the events actually queued; reused after that.
             events: VecDeque::new(),
@@ -254,9 +262,30 @@ impl DataChannels {
         }
     }
 
+    /// As [`DataChannels::new`], over an association whose INIT was signalled ahead as
+    /// `local` (SNAP); see [`Association::with_local_init`].
+    pub fn with_local_init(
+        config: SctpConfig,
+        role: DtlsRole,
+        now: Instant,
+        rng: &mut dyn CryptoRng,
+        local: LocalInit,
+    ) -> Self {
+        let mut channels = Self::new_inner(Association::with_local_init(config, now, rng, local));
+        channels.role = role;
+        channels
+    }
+
     /// Starts the SCTP handshake (both WebRTC peers may call it).
     pub fn connect(&mut self, now: Instant) {
         self.assoc.connect(now);
+    }
+
+    /// Starts the association established from the peer's INIT received out of band
+    /// (SNAP; see [`Association::connect_snap`]); channels waiting for it open now.
+    pub fn connect_snap(&mut self, now: Instant, peer: &PeerInit) {
+        self.assoc.connect_snap(now, peer);
+        self.process(now);
     }
 
     /// Aborts the association (RFC 9260 section 9.1): an ABORT goes out, every channel
@@ -396,7 +425,7 @@ impl DataChannels {
                 reopen: None,
             },
         );
-        if self.assoc.is_established() {
+        if self.can_announce() {
             self.activate(now, id);
         }
         Ok(id)
@@ -510,22 +539,46 @@ impl DataChannels {
         self.events.push_back(ChannelEvent::Open(id));
     }
 
+    /// Whether channels may open: the association is up, or COOKIE ECHO is about to go out
+    /// and DATA may ride behind it (RFC 9260 section 5.1, step C), DATA_CHANNEL_OPEN and the
+    /// first messages included (RFC 8832 section 6 lets messages follow the OPEN at once).
+    fn can_announce(&self) -> bool {
+        matches!(
+            self.assoc.state(),
+            crate::sctp::AssociationState::Established
+                | crate::sctp::AssociationState::CookieEchoed
+        )
+    }
+
+    /// Opens the channels waiting for the association, lowest id first.
+    fn activate_waiting(&mut self, now: Instant) {
+        let mut ids: Vec<StreamId> = self
+            .channels
+            .iter()
+            .filter(|(_, c)| c.state == ChannelState::Connecting)
+            .map(|(id, _)| *id)
+            .collect();
+        ids.sort();
+        for id in ids {
+            self.activate(now, id);
+        }
+    }
+
     /// Turns association events into channel events.
     fn process(&mut self, now: Instant) {
+        if self.assoc.state() == crate::sctp::AssociationState::CookieEchoed
+            && self
+                .channels
+                .iter()
+                .any(|(_, c)| c.state == ChannelState::Connecting)
+        {
+            self.activate_waiting(now);
+        }
         while let Some(event) = self.assoc.poll_event() {
             match event {
                 Event::Connected => {
                     self.events.push_back(ChannelEvent::Connected);
-                    let mut ids: Vec<StreamId> = self
-                        .channels
-                        .iter()
-                        .filter(|(_, c)| c.state == ChannelState::Connecting)
-                        .map(|(id, _)| *id)
-                        .collect();
-                    ids.sort();
-                    for id in ids {
-                        self.activate(now, id);
-                    }
+                    self.activate_waiting(now);
                 }
                 Event::Message(m) => self.on_message(now, m),
                 Event::BufferedAmountLow(id) => {

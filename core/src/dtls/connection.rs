@@ -692,6 +692,27 @@ impl Connection {
         }
     }
 
+    /// Sets the initial retransmission timeout, for a caller that knows the round-trip time
+    /// better than the 1 s default (RFC 6347 section 4.2.4.1 asks for 1 s only "in the
+    /// absence of" such knowledge): later flights start from it, and so does the current
+    /// flight if its timer has not yet been armed or fired. Clamped to the maximum. A lower
+    /// value adds a retransmission per halving, so a handshake is not given up sooner than
+    /// with the configured timeout.
+    pub fn set_initial_rto(&mut self, rto: Duration) {
+        let rto = rto.min(self.config.max_rto).max(Duration::from_millis(1));
+        let mut extra = 0;
+        let mut r = rto;
+        while r < self.config.initial_rto && extra < 16 {
+            r *= 2;
+            extra += 1;
+        }
+        self.config.max_retransmissions = self.config.max_retransmissions.saturating_add(extra);
+        self.config.initial_rto = rto;
+        if self.retransmissions == 0 && self.timers.get(Timer::Retransmit).is_none() {
+            self.rto = rto;
+        }
+    }
+
     /// Queues one record of application data. Only once connected.
     pub fn write(&mut self, now: Instant, data: &[u8]) -> Result<(), WriteError> {
         self.clamp(now);

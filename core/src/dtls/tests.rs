@@ -158,6 +158,56 @@ fn retransmits_with_doubling_timer() {
     );
 }
 
+/// An initial timeout set from a known round-trip time before the first flight goes out
+/// starts the doubling there (RFC 6347 section 4.2.4.1); set once the timer runs, it waits
+/// for the next flight.
+#[test]
+fn initial_rto_from_a_known_rtt() {
+    let now = epoch();
+    let mut rng = ChaCha20Rng::seed_from_u64(4);
+    let (cc, _) = pair_configs();
+    let mut client = Connection::client(cc, now, &mut rng);
+    client.set_initial_rto(Duration::from_millis(100));
+    let mut buf = [0u8; 1500];
+    while client.poll_transmit(now, &mut buf).is_some() {}
+    assert_eq!(
+        client.poll_timeout(),
+        Some(now + Duration::from_millis(100))
+    );
+    let t = now + Duration::from_millis(100);
+    client.handle_timeout(t);
+    while client.poll_transmit(t, &mut buf).is_some() {}
+    assert_eq!(client.poll_timeout(), Some(t + Duration::from_millis(200)));
+    // Too late for this flight: its timer is running.
+    client.set_initial_rto(Duration::from_millis(10));
+    assert_eq!(client.poll_timeout(), Some(t + Duration::from_millis(200)));
+}
+
+/// Starting lower does not give up sooner: the handshake is abandoned no earlier than with
+/// the default 1 s (which gives up 243 s after the first send).
+#[test]
+fn lower_initial_rto_keeps_the_handshake_budget() {
+    let now = epoch();
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    let (cc, _) = pair_configs();
+    let mut client = Connection::client(cc, now, &mut rng);
+    client.set_initial_rto(Duration::from_millis(100));
+    let mut buf = [0u8; 1500];
+    let mut t = now;
+    while client.poll_transmit(t, &mut buf).is_some() {}
+    while let Some(deadline) = client.poll_timeout() {
+        t = deadline;
+        client.handle_timeout(t);
+        while client.poll_transmit(t, &mut buf).is_some() {}
+    }
+    assert!(client.is_closed());
+    assert!(
+        t - now >= Duration::from_secs(243),
+        "gave up after {:?}",
+        t - now
+    );
+}
+
 /// RFC 6347 section 4.2.4: a repeated peer flight is answered by retransmitting ours, once
 /// per repetition, even after the handshake completed on our side.
 #[test]

@@ -201,6 +201,8 @@ pub struct Agent {
     pub(crate) events: EventQueue,
     pub(crate) timers: TimerTable,
     pub(crate) stats: IceStats,
+    /// The round-trip time of the latest check answered without a retransmission.
+    pub(crate) rtt: Option<Duration>,
 }
 
 impl Agent {
@@ -239,6 +241,7 @@ impl Agent {
             events: EventQueue::new(),
             timers: TimerTable::default(),
             stats: IceStats::default(),
+            rtt: None,
             config,
         }
     }
@@ -264,6 +267,12 @@ impl Agent {
     /// Whether this is an ice-lite agent.
     pub fn is_lite(&self) -> bool {
         self.config.lite
+    }
+
+    /// The round-trip time of the latest connectivity check answered without a
+    /// retransmission (checks are STUN transactions, RFC 8445 section 7.2), once one has been.
+    pub fn rtt(&self) -> Option<Duration> {
+        self.rtt
     }
 
     /// The selected pair as (local base, remote address): where application data goes. `None`

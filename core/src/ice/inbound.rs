@@ -447,6 +447,15 @@ impl Agent {
         }
 
         self.stats.checks_succeeded += 1;
+        // Karn's rule: only an answer to a transaction sent once.
+        let sent_at = if check.tid == msg.transaction_id() {
+            (check.timer.transmits() == 1).then_some(check.sent_at)
+        } else {
+            check.cancelled_sent_at
+        };
+        if let Some(sent_at) = sent_at {
+            self.rtt = Some(now.saturating_duration_since(sent_at));
+        }
         let (local, prflx_priority) = (pair.local, pair.prflx_priority);
         pair.state = PairState::Succeeded;
         pair.valid = true;

@@ -47,6 +47,11 @@ pub(crate) struct Check {
     /// The transaction this check replaced, if it was still in flight: RFC 8445 section
     /// 7.3.1.4 cancels it (no more retransmissions) but still accepts its response.
     pub(crate) cancelled_tid: Option<TransactionId>,
+    /// When it was first sent, for the round-trip time.
+    pub(crate) sent_at: Instant,
+    /// When the replaced transaction was sent, if it was sent only once (its answer then
+    /// gives a round-trip time too).
+    pub(crate) cancelled_sent_at: Option<Instant>,
 }
 
 impl Check {

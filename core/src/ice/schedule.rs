@@ -145,12 +145,19 @@ impl Agent {
         };
         let tid = TransactionId::random(rng);
         let cancelled_tid = pair.check.as_ref().map(|c| c.tid);
+        let cancelled_sent_at = pair
+            .check
+            .as_ref()
+            .filter(|c| c.timer.transmits() == 1)
+            .map(|c| c.sent_at);
         pair.check = Some(Check {
             tid,
             timer,
             use_candidate,
             role,
             cancelled_tid,
+            sent_at: now,
+            cancelled_sent_at,
         });
         pair.triggered = None;
         if pair.state != PairState::Succeeded {

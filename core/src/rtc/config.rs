@@ -50,6 +50,12 @@ pub struct RtcConfig {
     pub cname: String,
     /// Media datagrams queued for sending before the oldest is dropped.
     pub max_queued_media: usize,
+    /// SNAP (draft-hancke-tsvwg-snap): offer our SCTP INIT as `a=sctp-init` (and in
+    /// [`DirectParameters`](super::DirectParameters)), and answer an offer's with ours. When
+    /// both sides carry one, the association starts established as soon as DTLS is up,
+    /// saving the two round trips of the SCTP handshake; a peer without it gets the usual
+    /// handshake. On by default.
+    pub sctp_snap: bool,
 }
 
 impl RtcConfig {
@@ -80,6 +86,7 @@ impl RtcConfig {
             wall_clock: SystemTime::UNIX_EPOCH,
             cname: String::new(),
             max_queued_media: 512,
+            sctp_snap: true,
         }
     }
 }

@@ -9,6 +9,7 @@ use crate::ice::{Candidate, Credentials, Role};
 use crate::rtc::error::NegotiationError;
 use crate::rtc::event::PeerState;
 use crate::rtc::peer::Rtc;
+use crate::sctp::PeerInit;
 
 /// What one side tells the other in the direct API.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +21,10 @@ pub struct DirectParameters {
     /// The candidates gathered so far (more may be trickled with
     /// [`Rtc::add_remote_candidate`]).
     pub candidates: Vec<Candidate>,
+    /// Our SCTP INIT chunk for SNAP (see [`RtcConfig::sctp_snap`](crate::RtcConfig)), or
+    /// `None` when SNAP is off. Each side starts its association from the other's INIT when
+    /// given one, so both sides must pass theirs, or neither.
+    pub sctp_init: Option<Vec<u8>>,
 }
 
 impl Rtc {
@@ -30,6 +35,7 @@ impl Rtc {
             credentials: self.ice.local_credentials().clone(),
             fingerprint: self.config.certificate.fingerprint(HashAlgorithm::Sha256),
             candidates: self.ice.local_candidates().cloned().collect(),
+            sctp_init: self.negotiation.local.sctp_init.clone(),
         }
     }
 
@@ -67,6 +73,12 @@ impl Rtc {
             let _ = self.ice.add_remote_candidate(now, c);
         }
         self.negotiation.want_data();
+        let peer_init = remote
+            .sctp_init
+            .as_deref()
+            .filter(|_| self.config.sctp_snap)
+            .and_then(|init| PeerInit::parse(init).ok());
+        self.transport.set_peer_sctp_init(peer_init);
         self.start_transport(now, dtls_role, remote.fingerprint, true);
         self.process(now);
         Ok(())

@@ -4,9 +4,15 @@
 //!
 //! - ICE ([`crate::ice`]) finds a path; the side that offers controls.
 //! - DTLS ([`crate::dtls`]) starts on the selected pair once the signalling gave the peer's
-//!   fingerprint and the `a=setup` roles; its certificate must match the fingerprint.
-//! - SCTP data channels ([`crate::datachannel`]) ride in DTLS records (RFC 8261); both sides
-//!   send INIT when DTLS connects (RFC 8841), zero checksum (RFC 9653) when both support it.
+//!   fingerprint and the `a=setup` roles; its certificate must match the fingerprint. Its
+//!   retransmission timer starts at twice the round-trip time ICE measured (100 ms to 1 s).
+//! - SCTP data channels ([`crate::datachannel`]) ride in DTLS records (RFC 8261). With SNAP
+//!   (draft-hancke-tsvwg-snap: our INIT as `a=sctp-init` in offers and in answers to offers
+//!   that carry one, or in [`DirectParameters`]) and the peer's INIT in hand, the association
+//!   starts established when DTLS connects; otherwise both sides send INIT then (RFC 8841),
+//!   and DATA_CHANNEL_OPEN and the first messages ride behind COOKIE ECHO. Zero checksum
+//!   (RFC 9653) when both support it. Setup to the first message: 6 one-way flights when the
+//!   channel's opener is the DTLS server, 7 when it is the client (8 and 9 without SNAP).
 //! - SRTP keys come from the DTLS exporter (RFC 5764); tracks send and receive frames or
 //!   plain RTP packets ([`Rtc::write_frame`], [`Rtc::write_rtp`], [`Event::Frame`],
 //!   [`Event::Rtp`], chosen per track with [`Rtc::set_delivery`]); their payloads are cut
@@ -32,8 +38,8 @@
 //!
 //! - Bandwidth estimation from the feedback received (REMB and TWCC are only counted),
 //!   simulcast sending, and renegotiating the codecs of a live track.
-//! - SCTP parameters in SDP (SNAP) and DATA with COOKIE-ECHO, which would save four one-way
-//!   flights of setup.
+//! - DTLS false start (RFC 7918), which would let a DTLS client that opens the first channel
+//!   send it with its Finished flight (5 one-way flights instead of 7).
 //! - DTLS restart (a new fingerprint needs a new `Rtc`); rollback of an offer (glare is
 //!   refused, not rolled back); TURN relay candidates.
 

@@ -15,6 +15,7 @@ use crate::rtc::config::RtcConfig;
 use crate::rtc::error::NegotiationError;
 use crate::rtc::event::PeerState;
 use crate::rtc::peer::Rtc;
+use crate::sctp::PeerInit;
 use crate::sdp::{
     Attribute, Fingerprint, LocalConfig, MediaKind, MediaRequest, MediaSection, Mid,
     SessionDescription, Setup, create_answer, create_offer, create_reoffer,
@@ -121,6 +122,9 @@ struct RemoteTransport {
     end_of_candidates: bool,
     /// `Some(max-message-size)` when data channels were negotiated.
     data: Option<u64>,
+    /// The peer's SCTP INIT, when both descriptions carry `a=sctp-init` (SNAP) and the
+    /// peer's is a valid INIT; otherwise the association runs its handshake.
+    sctp_init: Option<PeerInit>,
     data_offered_by_us_rejected: bool,
 }
 
@@ -292,6 +296,7 @@ impl Rtc {
         }
         if let Some(max) = remote.data {
             self.transport.set_remote_max_message_size(max);
+            self.transport.set_peer_sctp_init(remote.sctp_init);
         }
         let role = self.transport.role().unwrap_or(remote.role);
         self.start_transport(now, role, remote.fingerprint, remote.data.is_some());
@@ -361,6 +366,12 @@ fn read_remote(
         }
         _ => None,
     };
+    let sctp_init = match (data_local, data_remote) {
+        (Some(l), Some(r)) if data.is_some() && l.sctp_init().is_some() => {
+            r.sctp_init().and_then(|init| PeerInit::parse(init).ok())
+        }
+        _ => None,
+    };
     let data_offered_by_us_rejected = we_offered && data_local.is_some() && data.is_none();
     Ok(RemoteTransport {
         credentials: Credentials::new(ufrag, pwd),
@@ -369,6 +380,7 @@ fn read_remote(
         candidates,
         end_of_candidates,
         data,
+        sctp_init,
         data_offered_by_us_rejected,
     })
 }

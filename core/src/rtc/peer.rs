@@ -15,6 +15,7 @@ use super::stats::RtcStats;
 use super::transport::Transport;
 use crate::ice::{Agent, CandidateError, IceConnectionState, IceEvent, Role};
 use crate::net::{DatagramKind, Receive, Transmit};
+use crate::sctp::LocalInit;
 
 /// Events held for the application before the oldest are dropped (and counted): far more
 /// than one call produces, so only a caller that never drains reaches it.
@@ -83,10 +84,15 @@ impl Rtc {
             // A server of an unusable family is simply never asked; nothing to report yet.
             let _ = ice.add_stun_server(now, server);
         }
-        let negotiation = Negotiation::new(&config, ice.local_credentials(), &mut *rng);
+        let mut negotiation = Negotiation::new(&config, ice.local_credentials(), &mut *rng);
         let media = Media::new(&config, &negotiation.local.cname, now);
+        // Drawn now so that the first offer or answer can carry our SCTP INIT (SNAP).
+        let sctp_init = LocalInit::draw(&mut *rng);
+        if config.sctp_snap {
+            negotiation.local.sctp_init = Some(sctp_init.chunk(&config.sctp));
+        }
         Self {
-            transport: Transport::new(&config),
+            transport: Transport::new(&config, sctp_init),
             channels: ChannelTable::default(),
             media,
             negotiation,
@@ -333,6 +339,9 @@ impl Rtc {
     pub(crate) fn process(&mut self, now: Instant) {
         while let Some(event) = self.ice.poll_event() {
             self.on_ice_event(event);
+        }
+        if let Some(rtt) = self.ice.rtt() {
+            self.transport.use_rtt(rtt);
         }
         self.drive_transport(now);
         while let Some(event) = self.media.poll_event() {

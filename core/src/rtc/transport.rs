@@ -10,7 +10,12 @@ use crate::rtc::config::RtcConfig;
 use crate::rtc::event::Event;
 use crate::rtc::peer::Rtc;
 use crate::rtc::stats::RtcStats;
+use crate::sctp::{LocalInit, PeerInit};
 use crate::srtp::{KeyRole, Profile, SrtpKeys};
+
+/// The floor of the DTLS retransmission timeout taken from the ICE round-trip time: below it a
+/// busy peer's handshake computation (a signature, a key exchange) would look like loss.
+const MIN_DTLS_RTO: Duration = Duration::from_millis(100);
 
 /// Where DTLS stands, for the peer connection's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +54,13 @@ pub(crate) struct Transport {
     packet: Vec<u8>,
     /// Largest SCTP packet.
     sctp_mtu: usize,
+    /// Our SCTP INIT's tag and TSN, signalled for SNAP before the association exists.
+    sctp_init: LocalInit,
+    /// The peer's SCTP INIT from signalling, when both sides sent one (SNAP): the
+    /// association then starts established when DTLS is up.
+    peer_sctp_init: Option<PeerInit>,
+    /// The DTLS retransmission timeout was set from the ICE round-trip time.
+    rto_from_rtt: bool,
     /// SCTP packets DTLS refused to queue (SCTP retransmits them).
     pub(crate) sctp_write_errors: u64,
     /// DTLS datagrams that arrived before DTLS started.
@@ -58,8 +70,11 @@ pub(crate) struct Transport {
 }
 
 impl Transport {
-    pub(crate) fn new(config: &RtcConfig) -> Self {
+    pub(crate) fn new(config: &RtcConfig, sctp_init: LocalInit) -> Self {
         Self {
+            sctp_init,
+            peer_sctp_init: None,
+            rto_from_rtt: false,
             dtls: None,
             role: None,
             sctp: None,
@@ -89,6 +104,45 @@ impl Transport {
 
     pub(crate) fn sctp_mut(&mut self) -> Option<&mut DataChannels> {
         self.sctp.as_mut()
+    }
+
+    /// The peer's SCTP INIT from signalling (SNAP), used if the association has not been
+    /// created yet; an association already running keeps its handshake.
+    pub(crate) fn set_peer_sctp_init(&mut self, init: Option<PeerInit>) {
+        if self.sctp.is_none() {
+            self.peer_sctp_init = init;
+        }
+    }
+
+    /// Starts DTLS's retransmission timer from twice the round-trip time ICE measured
+    /// (between [`MIN_DTLS_RTO`] and the 1 s default) instead of the 1 s default: a
+    /// ClientHello the peer dropped because its DTLS was not ready yet (a peer that starts
+    /// DTLS only once its own checks succeed) then goes again after a few round trips, not
+    /// after a second. Once, before the handshake's first retransmission.
+    pub(crate) fn use_rtt(&mut self, rtt: Duration) {
+        if self.rto_from_rtt || self.connected {
+            return;
+        }
+        if let Some(dtls) = &mut self.dtls {
+            dtls.set_initial_rto((rtt * 2).clamp(MIN_DTLS_RTO, dtls::DEFAULT_INITIAL_RTO));
+            self.rto_from_rtt = true;
+        }
+    }
+
+    /// Whether the association was, or will be, started by SNAP.
+    pub(crate) fn uses_snap(&self) -> bool {
+        self.peer_sctp_init.is_some()
+    }
+
+    /// Starts the association's handshake, or with SNAP the association itself.
+    fn connect_sctp(&mut self, now: Instant) {
+        if let Some(sctp) = &mut self.sctp {
+            match &self.peer_sctp_init {
+                Some(peer) => sctp.connect_snap(now, peer),
+                // Both WebRTC peers send INIT; the association resolves the collision.
+                None => sctp.connect(now),
+            }
+        }
     }
 
     pub(crate) fn remote_fingerprint_matches(&self, fp: &Fingerprint) -> bool {
@@ -241,14 +295,24 @@ impl Rtc {
         }
         if data && t.sctp.is_none() {
             let role = t.role.unwrap_or(role);
-            let mut sctp = DataChannels::new(self.config.sctp.clone(), role, now, &mut *self.rng);
+            let mut sctp = DataChannels::with_local_init(
+                self.config.sctp.clone(),
+                role,
+                now,
+                &mut *self.rng,
+                t.sctp_init,
+            );
             if let Some(max) = t.remote_max_message_size {
                 sctp.set_remote_max_message_size(max);
             }
-            if t.connected {
-                sctp.connect(now);
-            }
             t.sctp = Some(sctp);
+            if t.connected {
+                t.connect_sctp(now);
+            }
+            if !t.uses_snap() {
+                // An association that ran the handshake never announces an INIT again.
+                self.negotiation.local.sctp_init = None;
+            }
             self.open_pending_channels(now);
         }
     }
@@ -288,10 +352,7 @@ impl Rtc {
     fn on_dtls_connected(&mut self, now: Instant, profile: Option<dtls::SrtpProfile>) {
         let t = &mut self.transport;
         t.connected = true;
-        if let Some(sctp) = &mut t.sctp {
-            // Both WebRTC peers send INIT; the association resolves the collision.
-            sctp.connect(now);
-        }
+        t.connect_sctp(now);
         if let (Some(profile), Some(dtls), Some(role)) = (profile, &t.dtls, t.role) {
             let keys = dtls.srtp_keys().ok().and_then(|material| {
                 let profile = Profile::from_id(profile.code())?;

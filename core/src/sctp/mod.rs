@@ -17,7 +17,12 @@
 //!     ECHO, COOKIE ACK. Nothing is kept for an INIT but the reply; crossing INITs resolve
 //!     per section 5.2.1 (one tag and initial TSN for INIT and every INIT ACK), a repeated
 //!     COOKIE ECHO is acknowledged again (section 5.2.4 case D). T1-init and T1-cookie back
-//!     off from RTO.Initial up to Max.Init.Retransmits (8).
+//!     off from RTO.Initial up to Max.Init.Retransmits (8). DATA may ride behind COOKIE
+//!     ECHO in its packet (section 5.1, step C), so the initiator's first messages go one
+//!     round trip earlier.
+//!   - SNAP (draft-hancke-tsvwg-snap): with the peer's INIT received out of band
+//!     ([`PeerInit`]) and ours signalled ([`LocalInit::chunk`]), the association starts
+//!     ESTABLISHED without any handshake chunk on the wire.
 //!   - Data (sections 6.1 to 6.10): DATA and SACK with gap blocks and duplicate TSNs, SACK
 //!     every second packet or after 200 ms and at once on gaps, duplicates or the I bit;
 //!     T3-rtx with RTO per RFC 6298 (RTO.Initial 1 s as RFC 9260 says; RTO.Min 200 ms, lower
@@ -97,6 +102,6 @@ pub(crate) mod stream_map;
 pub mod wire;
 
 pub use self::association::{
-    Association, AssociationState, CloseReason, Event, Message, Reliability, SctpConfig, SctpStats,
-    SendError, SendOptions,
+    Association, AssociationState, CloseReason, Event, LocalInit, Message, PeerInit, Reliability,
+    SctpConfig, SctpStats, SendError, SendOptions,
 };

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::sdp::attribute::{
-    Attribute, Extmap, Group, Rid, RidDirection, Simulcast, SimulcastRid, fmtp_param,
+    Attribute, Extmap, Group, Rid, RidDirection, SctpInit, Simulcast, SimulcastRid, fmtp_param,
 };
 use crate::sdp::build::{self, CodecLines};
 use crate::sdp::codec::{answer_echoes_fmtp, codec_matches};
@@ -202,6 +202,12 @@ fn answered_section(
         a.attributes.push(Attribute::SctpPort(config.sctp_port));
         a.attributes
             .push(Attribute::MaxMessageSize(config.max_message_size));
+        // SNAP only when both sides carry an INIT: answer one with ours, never volunteer.
+        if let (Some(chunk), Some(_)) = (&config.sctp_init, m.sctp_init()) {
+            a.attributes.push(Attribute::SctpInit(SctpInit {
+                chunk: chunk.clone(),
+            }));
+        }
         return a;
     }
     let request = config.request(mid);

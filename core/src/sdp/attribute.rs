@@ -12,9 +12,11 @@ use crate::ice::Candidate;
 use crate::sdp::types::{Direction, Fingerprint, Mid, Setup, digits};
 
 mod rtp;
+mod sctp_init;
 mod simulcast;
 
 pub use rtp::{Extmap, Fmtp, MAX_EXTMAP_ID, RtcpFb, Rtpmap, SsrcAttribute, SsrcGroup, fmtp_param};
+pub use sctp_init::{MAX_SCTP_INIT_LEN, SctpInit};
 pub use simulcast::{Rid, RidDirection, Simulcast, SimulcastRid};
 
 /// One `a=` line of a session or media section.
@@ -77,6 +79,8 @@ pub enum Attribute {
     SctpPort(u16),
     /// `a=max-message-size` (RFC 8841 section 6.1).
     MaxMessageSize(u64),
+    /// `a=sctp-init` (SNAP, draft-hancke-tsvwg-snap): the writer's SCTP INIT chunk.
+    SctpInit(SctpInit),
     /// Any other attribute, or a known one whose value did not parse; kept as written.
     Other {
         /// The name, before the first `:`.
@@ -135,6 +139,7 @@ impl Attribute {
             Self::Simulcast(_) => "simulcast",
             Self::SctpPort(_) => "sctp-port",
             Self::MaxMessageSize(_) => "max-message-size",
+            Self::SctpInit(_) => "sctp-init",
             Self::Other { name, .. } => name,
         }
     }
@@ -172,6 +177,7 @@ impl fmt::Display for Attribute {
             Self::Simulcast(s) => write!(f, ":{s}"),
             Self::SctpPort(p) => write!(f, ":{p}"),
             Self::MaxMessageSize(n) => write!(f, ":{n}"),
+            Self::SctpInit(i) => write!(f, ":{i}"),
             Self::Other { value, .. } => match value {
                 Some(v) => write!(f, ":{v}"),
                 None => Ok(()),
@@ -230,6 +236,7 @@ fn typed(name: &str, value: Option<&str>) -> Option<Attribute> {
         "simulcast" => A::Simulcast(Simulcast::parse(v)?),
         "sctp-port" => A::SctpPort(digits(v)?),
         "max-message-size" => A::MaxMessageSize(digits(v)?),
+        "sctp-init" => A::SctpInit(SctpInit::parse(v)?),
         _ => return None,
     })
 }

@@ -68,6 +68,9 @@ pub struct LocalConfig {
     pub sctp_port: u16,
     /// Our `a=max-message-size`.
     pub max_message_size: u64,
+    /// Our SCTP INIT chunk for `a=sctp-init` (SNAP): written in offers, and in answers to
+    /// offers that carry one. `None` writes none.
+    pub sctp_init: Option<Vec<u8>>,
 }
 
 impl LocalConfig {
@@ -97,6 +100,7 @@ impl LocalConfig {
             rtcp_mux_only: false,
             sctp_port: DEFAULT_SCTP_PORT,
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            sctp_init: None,
         }
     }
 

@@ -16,7 +16,8 @@
 //!   `setup` (RFC 4145), `mid` (RFC 5888), `msid` (RFC 8830), `msid-semantic`, the
 //!   directions, `rtpmap` and `fmtp` (RFC 8866), `rtcp-fb` (RFC 4585), `extmap` and
 //!   `extmap-allow-mixed` (RFC 8285), `ssrc` and `ssrc-group` (RFC 5576), `rid` (RFC 8851),
-//!   `simulcast` (RFC 8853), `sctp-port` and `max-message-size` (RFC 8841). Everything else
+//!   `simulcast` (RFC 8853), `sctp-port` and `max-message-size` (RFC 8841), `sctp-init`
+//!   (SNAP, draft-hancke-tsvwg-snap). Everything else
 //!   is [`Attribute::Other`].
 //! - Parsing ([`SessionDescription::parse`]) is line-based, accepts `\n` or `\r\n`, never
 //!   panics, and reports a malformed structural line as an [`SdpError`] with its line number.
@@ -102,8 +103,9 @@ mod tests;
 
 pub use answer::create_answer;
 pub use attribute::{
-    Attribute, CandidateLine, Extmap, Fmtp, Group, MAX_EXTMAP_ID, Msid, MsidSemantic, Rid,
-    RidDirection, RtcpFb, Rtpmap, Simulcast, SimulcastRid, SsrcAttribute, SsrcGroup, fmtp_param,
+    Attribute, CandidateLine, Extmap, Fmtp, Group, MAX_EXTMAP_ID, MAX_SCTP_INIT_LEN, Msid,
+    MsidSemantic, Rid, RidDirection, RtcpFb, Rtpmap, SctpInit, Simulcast, SimulcastRid,
+    SsrcAttribute, SsrcGroup, fmtp_param,
 };
 pub use codec::{
     EXT_ABS_SEND_TIME, EXT_AUDIO_LEVEL, EXT_MID, EXT_REPAIRED_RID, EXT_RID, EXT_TWCC,

@@ -432,4 +432,12 @@ impl MediaSection {
             _ => None,
         })
     }
+
+    /// The INIT chunk of `a=sctp-init` (SNAP), if any.
+    pub fn sctp_init(&self) -> Option<&[u8]> {
+        self.attributes.iter().find_map(|a| match a {
+            Attribute::SctpInit(i) => Some(i.chunk.as_slice()),
+            _ => None,
+        })
+    }
 }

@@ -3,7 +3,9 @@
 
 use std::collections::HashSet;
 
-use crate::sdp::attribute::{Attribute, Extmap, Group, Rid, RidDirection, Simulcast, SimulcastRid};
+use crate::sdp::attribute::{
+    Attribute, Extmap, Group, Rid, RidDirection, SctpInit, Simulcast, SimulcastRid,
+};
 use crate::sdp::build::{self, CodecLines};
 use crate::sdp::config::{LocalConfig, MediaRequest};
 use crate::sdp::error::OfferError;
@@ -145,6 +147,11 @@ fn offered_section(config: &LocalConfig, r: &MediaRequest) -> MediaSection {
         m.attributes.push(Attribute::SctpPort(config.sctp_port));
         m.attributes
             .push(Attribute::MaxMessageSize(config.max_message_size));
+        if let Some(chunk) = &config.sctp_init {
+            m.attributes.push(Attribute::SctpInit(SctpInit {
+                chunk: chunk.clone(),
+            }));
+        }
         return m;
     }
     let a = &mut m.attributes;

@@ -140,6 +140,12 @@ fn parse_valued_attributes() {
             "max-message-size:262144",
             Attribute::MaxMessageSize(262_144),
         ),
+        (
+            "sctp-init:AQAAFA==",
+            Attribute::SctpInit(SctpInit {
+                chunk: vec![1, 0, 0, 20],
+            }),
+        ),
     ];
     for (text, want) in cases {
         assert_eq!(Attribute::parse(text), want, "{text}");

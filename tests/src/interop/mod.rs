@@ -42,12 +42,10 @@
 //!
 //! [str0m]: ::str0m
 
-use std::cell::RefCell;
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+pub use crate::flights::FlightLedger;
 use crate::sim::Peer;
 
 pub mod sansrtc;
@@ -293,34 +291,6 @@ impl PeerState {
             ledger.record(bytes, self.depth + 1);
         }
     }
-}
-
-/// Flight numbers of the datagrams of one scenario, shared by its peers (see the
-/// [module docs](self)). Keyed by a hash of the bytes: a byte-identical retransmission takes
-/// the later number.
-#[derive(Debug, Clone, Default)]
-pub struct FlightLedger(Rc<RefCell<HashMap<u64, u32>>>);
-
-impl FlightLedger {
-    /// An empty ledger.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    fn record(&self, bytes: &[u8], flight: u32) {
-        self.0.borrow_mut().insert(fnv1a(bytes), flight);
-    }
-
-    /// The flight of a datagram with these bytes (0 if none was recorded).
-    pub fn flight_of(&self, bytes: &[u8]) -> u32 {
-        self.0.borrow().get(&fnv1a(bytes)).copied().unwrap_or(0)
-    }
-}
-
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
 }
 
 /// A peer connection of another stack on a simulated host. The methods take `now`, the

@@ -8,5 +8,6 @@ mod loss;
 mod nat;
 mod restart;
 mod role_conflict;
+mod rtt;
 mod speed;
 mod trickle;

@@ -115,3 +115,16 @@ fn interop_rtc_sansrtc_setup_figures() {
     setup::<SansrtcPeer, RtcPeer>(7333);
     setup::<RtcPeer, SansrtcPeer>(7334);
 }
+
+/// str0m offering with SNAP: we answer its `a=sctp-init` with ours and both skip the SCTP
+/// handshake.
+#[test]
+fn interop_str0m_snap_sansrtc_setup_figures() {
+    let link = LinkConfig::with_latency(ONE_WAY / 2);
+    let snap = |now, c: &_| {
+        Str0mPeer::with_rtc_config(now, c, Str0mPeer::rtc_config().set_snap_enabled(true))
+    };
+    let sc = Scenario::with_builders(seed_from_env(7335), link, false, snap, SansrtcPeer::build);
+    let f = measure::<Str0mPeer, SansrtcPeer>(sc, " (SNAP)");
+    assert!(f.flights <= 8, "{f:?}");
+}

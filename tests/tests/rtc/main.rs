@@ -5,3 +5,4 @@ mod datachannel;
 mod lifecycle;
 mod media;
 mod props;
+mod setup_flights;

@@ -4,24 +4,54 @@
 use std::time::Instant;
 
 use super::cookie::{Cookie, CookieError, millis_since};
+use super::snap::{LocalInit, PeerInit};
 use super::timer::Timer;
-use super::{Association, AssociationState, Event, PendingInitAck, ZERO_CHECKSUM_DTLS};
+use super::{Association, AssociationState, Event, PendingInitAck, SctpConfig, ZERO_CHECKSUM_DTLS};
 use crate::sctp::wire::{ChunkType, ErrorCause, InitChunk, InitParams, Tsn, VerificationTag};
+
+/// The INIT or INIT ACK fields of an association with `config`, `tag` and `initial_tsn`.
+pub(super) fn init_params<'c>(
+    config: &SctpConfig,
+    tag: VerificationTag,
+    initial_tsn: Tsn,
+    cookie: Option<&'c [u8]>,
+) -> InitParams<'c> {
+    InitParams {
+        initiate_tag: tag.0,
+        a_rwnd: config.receive_window,
+        outbound_streams: config.streams,
+        inbound_streams: config.streams,
+        initial_tsn,
+        cookie,
+        extensions: true,
+        zero_checksum_method: config.zero_checksum.then_some(ZERO_CHECKSUM_DTLS),
+    }
+}
 
 impl Association {
     /// Our INIT or INIT ACK fields. INIT and every INIT ACK carry the same tag and initial
     /// TSN, which is what RFC 9260 section 5.2.1 asks when INITs cross.
     pub(super) fn init_params<'c>(&self, cookie: Option<&'c [u8]>) -> InitParams<'c> {
-        InitParams {
-            initiate_tag: self.local_tag.0,
-            a_rwnd: self.config.receive_window,
-            outbound_streams: self.config.streams,
-            inbound_streams: self.config.streams,
-            initial_tsn: self.local_initial_tsn,
-            cookie,
-            extensions: true,
-            zero_checksum_method: self.config.zero_checksum.then_some(ZERO_CHECKSUM_DTLS),
+        init_params(&self.config, self.local_tag, self.local_initial_tsn, cookie)
+    }
+
+    /// Starts the association from the peer's INIT received out of band (SNAP,
+    /// draft-hancke-tsvwg-snap; see [`PeerInit`] and [`LocalInit`]): the peer is installed as a COOKIE ECHO would install it and the
+    /// association is ESTABLISHED at once; nothing goes on the wire for the handshake. Call
+    /// it where [`Association::connect`] would be called, once the transport is up, and
+    /// only when the peer has ours too (it then does the same). Only in `Listening`;
+    /// otherwise does nothing.
+    pub fn connect_snap(&mut self, now: Instant, peer: &PeerInit) {
+        let now = self.clamp(now);
+        if self.state != AssociationState::Listening {
+            return;
         }
+        let local = LocalInit {
+            tag: self.local_tag,
+            initial_tsn: self.local_initial_tsn,
+        };
+        self.install_peer(&peer.as_cookie(local));
+        self.establish(now);
     }
 
     /// An INIT: answer with an INIT ACK whose cookie holds everything we would need; keep

@@ -29,6 +29,7 @@ mod inbound;
 mod outbound;
 mod reconfig;
 mod scheduler;
+mod snap;
 mod stats;
 #[cfg(test)]
 mod tests;
@@ -38,6 +39,7 @@ mod transmit;
 pub use self::config::{DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MTU, SctpConfig};
 pub use self::error::{CloseReason, SendError};
 pub use self::reconfig::ResetError;
+pub use self::snap::{LocalInit, PeerInit};
 pub use self::stats::SctpStats;
 
 /// The error detection method identifier for DTLS (RFC 9653 section 6).
@@ -177,7 +179,8 @@ struct Control {
 ///
 /// - construction: [`Association::new`] (draws the cookie secret, our verification tag and
 ///   initial TSN from the caller's RNG), then [`Association::connect`] on the side that
-///   sends INIT (WebRTC: both sides may);
+///   sends INIT (WebRTC: both sides may); or, with SNAP, [`Association::with_local_init`]
+///   and [`Association::connect_snap`] on both sides;
 /// - network input: [`Association::handle_packet`];
 /// - timers: [`Association::handle_timeout`], [`Association::poll_timeout`];
 /// - commands: [`Association::send`], [`Association::send_bytes`],
@@ -216,22 +219,37 @@ impl Association {
     /// A new association in [`AssociationState::Listening`]. Draws the cookie's HMAC key, our
     /// verification tag and our initial TSN from `rng`.
     pub fn new(config: SctpConfig, now: Instant, rng: &mut dyn CryptoRng) -> Self {
-        let config = config.sanitized();
         let mut secret = [0; 32];
         rng.fill_bytes(&mut secret);
-        let mut local_tag = 0;
-        while local_tag == 0 {
-            local_tag = rng.next_u32();
-        }
-        let local_initial_tsn = Tsn(rng.next_u32());
+        let local = LocalInit::draw(rng);
+        Self::build(config, now, &secret, local)
+    }
+
+    /// A new association whose verification tag and initial TSN are `local`'s, drawn
+    /// earlier so that our INIT could be signalled (SNAP, see [`LocalInit::chunk`] and
+    /// [`Association::connect_snap`]). Draws only the cookie's HMAC key from `rng`.
+    pub fn with_local_init(
+        config: SctpConfig,
+        now: Instant,
+        rng: &mut dyn CryptoRng,
+        local: LocalInit,
+    ) -> Self {
+        let mut secret = [0; 32];
+        rng.fill_bytes(&mut secret);
+        Self::build(config, now, &secret, local)
+    }
+
+    fn build(config: SctpConfig, now: Instant, secret: &[u8; 32], local: LocalInit) -> Self {
+        let config = config.sanitized();
+        let (local_tag, local_initial_tsn) = (local.tag, local.initial_tsn);
         let out = Outbound::new(&config, local_initial_tsn);
         let inb = Inbound::new(&config);
         Self {
             epoch: now,
             now,
-            cookie_key: hmac::Key::new(hmac::HMAC_SHA256, &secret),
+            cookie_key: hmac::Key::new(hmac::HMAC_SHA256, secret),
             state: AssociationState::Listening,
-            local_tag: VerificationTag(local_tag),
+            local_tag,
             peer_tag: VerificationTag(0),
             local_initial_tsn,
             peer: PeerCaps::default(),

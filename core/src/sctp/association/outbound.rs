@@ -703,7 +703,9 @@ impl Association {
         if wrote {
             self.out.fast_pending = false;
         }
+        // In COOKIE-ECHOED only behind COOKIE ECHO (see `poll_transmit`).
         if self.state == AssociationState::Established
+            || self.state == AssociationState::CookieEchoed
             || self.state == AssociationState::ShutdownPending
             || self.state == AssociationState::ShutdownReceived
         {

@@ -6,7 +6,7 @@ use std::time::Instant;
 use smallvec::SmallVec;
 
 use super::timer::Timer;
-use super::{Association, Event};
+use super::{Association, AssociationState, Event};
 use crate::sctp::wire::{PacketWriter, ParamIter, ReconfigParam, ReconfigResult, StreamId, Tsn};
 
 /// Responses queued at most (one per request the peer may have outstanding, plus slack).
@@ -78,7 +78,8 @@ impl Association {
     /// [`Event::IncomingStreamReset`]. This is how a data channel closes.
     pub fn reset_streams(&mut self, now: Instant, streams: &[StreamId]) -> Result<(), ResetError> {
         let now = self.clamp(now);
-        if !self.is_established() {
+        // In COOKIE-ECHOED the peer is known and the request waits for COOKIE ACK.
+        if !self.is_established() && self.state != AssociationState::CookieEchoed {
             return Err(ResetError::NotEstablished);
         }
         if !self.peer.reconfig {

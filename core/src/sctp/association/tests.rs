@@ -1,7 +1,7 @@
 //! Unit tests of the association internals; whole-session tests live in
 //! `tests/tests/sctp/`.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -10,6 +10,7 @@ use ring::hmac;
 use super::cookie::{COOKIE_LEN, Cookie, CookieError};
 use super::outbound::Rto;
 use super::*;
+use crate::sctp::wire::ChunkType;
 
 use crate::test_support::epoch;
 
@@ -122,6 +123,173 @@ fn refused_stream_reset_is_reported_and_the_stream_usable() {
         .unwrap();
 }
 
+/// Delivers every packet `from` has now to `to`; returns each packet's chunk types.
+fn deliver(from: &mut Association, to: &mut Association, now: Instant) -> Vec<Vec<ChunkType>> {
+    let mut buf = [0; 1500];
+    let mut packets = Vec::new();
+    while let Some(n) = from.poll_transmit(now, &mut buf) {
+        let packet = Packet::new_checked(&buf[..n]).expect("a packet");
+        packets.push(packet.chunks().map(|c| c.kind).collect());
+        to.handle_packet(now, &buf[..n]);
+    }
+    packets
+}
+
+fn messages(a: &mut Association) -> Vec<Vec<u8>> {
+    std::iter::from_fn(|| a.poll_event())
+        .filter_map(|e| match e {
+            Event::Message(m) => Some(m.data.to_vec()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// RFC 9260 section 5.1, step C: DATA queued before the handshake rides behind COOKIE ECHO,
+/// which comes first in the packet, and the peer delivers it with the association's setup.
+#[test]
+fn data_is_bundled_behind_cookie_echo() {
+    let mut rng = ChaCha20Rng::seed_from_u64(4);
+    let now = epoch();
+    let mut a = Association::new(SctpConfig::default(), now, &mut rng);
+    let mut b = Association::new(SctpConfig::default(), now, &mut rng);
+    a.connect(now);
+    let s = StreamId(0);
+    a.send(now, s, Ppid::BINARY, b"early", SendOptions::default())
+        .unwrap();
+    assert_eq!(deliver(&mut a, &mut b, now), vec![vec![ChunkType::INIT]]);
+    assert_eq!(
+        deliver(&mut b, &mut a, now),
+        vec![vec![ChunkType::INIT_ACK]]
+    );
+    assert_eq!(a.state(), AssociationState::CookieEchoed);
+    // Queued in COOKIE-ECHOED too.
+    a.send(now, s, Ppid::BINARY, b"later", SendOptions::default())
+        .unwrap();
+    assert_eq!(
+        deliver(&mut a, &mut b, now),
+        vec![vec![
+            ChunkType::COOKIE_ECHO,
+            ChunkType::DATA,
+            ChunkType::DATA
+        ]]
+    );
+    assert_eq!(b.state(), AssociationState::Established);
+    assert_eq!(messages(&mut b), vec![b"early".to_vec(), b"later".to_vec()]);
+    // Nothing else leaves A before COOKIE ACK.
+    a.send(now, s, Ppid::BINARY, b"held", SendOptions::default())
+        .unwrap();
+    let mut buf = [0; 1500];
+    assert_eq!(a.poll_transmit(now, &mut buf), None);
+    let back = deliver(&mut b, &mut a, now);
+    assert_eq!(back[0][0], ChunkType::COOKIE_ACK);
+    assert_eq!(a.state(), AssociationState::Established);
+    deliver(&mut a, &mut b, now);
+    assert_eq!(messages(&mut b), vec![b"held".to_vec()]);
+}
+
+/// A lost COOKIE ECHO goes again on T1-cookie, and the DATA that rode with it is
+/// retransmitted on T3-rtx: the message arrives once.
+#[test]
+fn data_behind_a_lost_cookie_echo_is_retransmitted() {
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    let t0 = epoch();
+    let mut a = Association::new(SctpConfig::default(), t0, &mut rng);
+    let mut b = Association::new(SctpConfig::default(), t0, &mut rng);
+    a.connect(t0);
+    a.send(
+        t0,
+        StreamId(0),
+        Ppid::BINARY,
+        b"once",
+        SendOptions::default(),
+    )
+    .unwrap();
+    deliver(&mut a, &mut b, t0);
+    deliver(&mut b, &mut a, t0);
+    let mut buf = [0; 1500];
+    assert!(a.poll_transmit(t0, &mut buf).is_some(), "lost");
+    for _ in 0..20 {
+        let now = a.poll_timeout().expect("a timer");
+        a.handle_timeout(now);
+        deliver(&mut a, &mut b, now);
+        deliver(&mut b, &mut a, now);
+        if a.is_established() && !messages(&mut b).is_empty() {
+            return;
+        }
+    }
+    panic!("not recovered");
+}
+
+/// SNAP: each side builds its association from its own INIT and the peer's, and both are
+/// ESTABLISHED at once; the first packet on the wire already carries DATA, tagged with the
+/// peer's initiate tag, and the peer's TSNs start at its announced initial TSN.
+#[test]
+fn snap_starts_established_from_both_inits() {
+    let mut rng = ChaCha20Rng::seed_from_u64(6);
+    let now = epoch();
+    let config = SctpConfig {
+        zero_checksum: true,
+        ..SctpConfig::default()
+    };
+    let (la, lb) = (LocalInit::draw(&mut rng), LocalInit::draw(&mut rng));
+    let ia = PeerInit::parse(&la.chunk(&config)).unwrap();
+    let ib = PeerInit::parse(&lb.chunk(&config)).unwrap();
+    let mut a = Association::with_local_init(config.clone(), now, &mut rng, la);
+    let mut b = Association::with_local_init(config, now, &mut rng, lb);
+    a.connect_snap(now, &ib);
+    b.connect_snap(now, &ia);
+    for x in [&mut a, &mut b] {
+        assert_eq!(x.state(), AssociationState::Established);
+        assert_eq!(x.poll_event(), Some(Event::Connected));
+        assert!(x.uses_zero_checksum());
+        assert!(x.peer_supports_partial_reliability());
+    }
+    a.send(
+        now,
+        StreamId(1),
+        Ppid::STRING,
+        b"hi",
+        SendOptions::default(),
+    )
+    .unwrap();
+    let mut buf = [0; 1500];
+    let n = a.poll_transmit(now, &mut buf).unwrap();
+    let packet = Packet::new_checked(&buf[..n]).unwrap();
+    assert_eq!(packet.verification_tag(), lb.tag());
+    let kinds: Vec<ChunkType> = packet.chunks().map(|c| c.kind).collect();
+    assert_eq!(kinds, vec![ChunkType::DATA]);
+    b.handle_packet(now, &buf[..n]);
+    assert_eq!(messages(&mut b), vec![b"hi".to_vec()]);
+    // A second call, or a handshake call afterwards, changes nothing.
+    b.connect_snap(now, &ia);
+    b.connect(now);
+    assert_eq!(b.state(), AssociationState::Established);
+}
+
+/// SNAP against a peer that ran the handshake anyway (it did not take our INIT): its INIT is
+/// answered, its COOKIE ECHO carries our tag, so it is acknowledged and both end up up.
+#[test]
+fn snap_side_answers_a_peer_that_runs_the_handshake() {
+    let mut rng = ChaCha20Rng::seed_from_u64(7);
+    let now = epoch();
+    let config = SctpConfig::default();
+    let (la, lb) = (LocalInit::draw(&mut rng), LocalInit::draw(&mut rng));
+    let ib = PeerInit::parse(&lb.chunk(&config)).unwrap();
+    let mut a = Association::with_local_init(config.clone(), now, &mut rng, la);
+    let mut b = Association::with_local_init(config, now, &mut rng, lb);
+    a.connect_snap(now, &ib);
+    b.connect(now);
+    for _ in 0..4 {
+        deliver(&mut b, &mut a, now);
+        deliver(&mut a, &mut b, now);
+    }
+    assert!(a.is_established() && b.is_established());
+    b.send(now, StreamId(0), Ppid::BINARY, b"x", SendOptions::default())
+        .unwrap();
+    deliver(&mut b, &mut a, now);
+    assert_eq!(messages(&mut a), vec![b"x".to_vec()]);
+}
+
 #[test]
 fn max_burst_limits_new_data_sent_at_one_go() {
     let mut rng = ChaCha20Rng::seed_from_u64(4);
@@ -145,6 +313,6 @@ fn max_burst_limits_new_data_sent_at_one_go() {
     .unwrap();
     let mut buf = [0; 1500];
     let packets = std::iter::from_fn(|| a.poll_transmit(now, &mut buf)).count();
-    assert_eq!(packets, super::outbound::MAX_BURST);
-    assert!(a.out.flight > 0 && a.out.flight <= super::outbound::MAX_BURST * a.config.mtu);
+    assert_eq!(packets, outbound::MAX_BURST);
+    assert!(a.out.flight > 0 && a.out.flight <= outbound::MAX_BURST * a.config.mtu);
 }

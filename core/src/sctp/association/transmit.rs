@@ -1,5 +1,5 @@
-//! Building packets: handshake chunks alone, otherwise control chunks bundled ahead of DATA
-//! (RFC 9260 section 6.10).
+//! Building packets: handshake chunks alone (but COOKIE ECHO with DATA behind it), otherwise
+//! control chunks bundled ahead of DATA (RFC 9260 section 6.10).
 
 use std::time::Instant;
 
@@ -55,6 +55,9 @@ impl Association {
         {
             let mut w = PacketWriter::new(buf, src, dst, self.peer_tag).ok()?;
             w.push_cookie_echo(&self.ctl.cookie).ok()?;
+            // DATA may follow COOKIE ECHO in its packet, which must come first; nothing else
+            // goes out until COOKIE ACK (RFC 9260 section 5.1, step C).
+            self.write_data(now, &mut w);
             return self.finish(w, false);
         }
         if matches!(
