@@ -3,7 +3,7 @@
 /// Expands, inside `impl Handle<Rtc>` of an async driver, to the typed commands of one peer
 /// connection: `direct_parameters`, `direct_connect`, `create_offer`, `accept_offer`,
 /// `accept_answer`, `open_channel`, `send`, `close_channel`, `add_track`, `write_frame`,
-/// `request_keyframe` and a graceful `close`.
+/// `request_keyframe`, `set_delivery` and a graceful `close`.
 ///
 /// Each is one `Handle::with` call into the driver task, so the driver must provide
 /// `async fn with(&self, f) -> Result<R, Stopped>` (runs `f(&mut Rtc, now)` in the task) and
@@ -136,6 +136,20 @@ macro_rules! rtc_handle_commands {
             $crate::driver::Stopped,
         > {
             self.with(move |rtc, now| rtc.request_keyframe(now, &mid))
+                .await
+        }
+
+        /// Chooses frames, packets or both for a track we receive; see
+        /// [`Rtc::set_delivery`].
+        pub async fn set_delivery(
+            &self,
+            mid: $crate::sdp::Mid,
+            delivery: $crate::rtc::Delivery,
+        ) -> ::std::result::Result<
+            ::std::result::Result<(), $crate::rtc::MediaError>,
+            $crate::driver::Stopped,
+        > {
+            self.with(move |rtc, _| rtc.set_delivery(&mid, delivery))
                 .await
         }
 
