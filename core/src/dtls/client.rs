@@ -104,6 +104,21 @@ fn send_client_hello(cx: &mut Cx<'_>, cookie: &[u8]) {
 }
 
 impl ClientState {
+    /// The cipher suite under which application data may go out before the server's
+    /// Finished (TLS False Start, RFC 7918), if this is the state after our Finished flight,
+    /// the configuration allows it and the suite has forward secrecy and an AEAD. The state
+    /// holds the proof that the server's certificate matched the fingerprint (its
+    /// ServerKeyExchange signature was verified with that certificate's key before our
+    /// flight was built), so no data goes to an unverified peer.
+    pub(crate) fn false_start_suite(&self, config: &DtlsConfig) -> Option<CipherSuite> {
+        let Self::ExpectFinished(s) = self else {
+            return None;
+        };
+        let _proof = s.peer.verified;
+        let suite = s.secrets.suite;
+        (config.false_start && suite.allows_false_start()).then_some(suite)
+    }
+
     /// Takes the next complete message from the server.
     pub(crate) fn handle(self, cx: &mut Cx<'_>, msg: &HandshakeMessage) -> Result<Step, DtlsError> {
         if msg.epoch != 0 && msg.msg_type != HandshakeType::FINISHED {

@@ -57,6 +57,15 @@ pub struct DtlsConfig {
     /// address, as ICE does for WebRTC (the peer connection sends DTLS only on the ICE path),
     /// to save one round trip.
     pub cookie_exchange: bool,
+    /// A client sends application data right after its Finished flight, before the
+    /// server's Finished arrives (TLS False Start, RFC 7918), saving a round trip: only with
+    /// a cipher suite with forward secrecy and an AEAD (all of [`CipherSuite::ALL`]), and
+    /// only once the server's certificate matched [`DtlsConfig::remote_fingerprint`] and
+    /// its ServerKeyExchange signature verified. The server's Finished is still checked
+    /// when it arrives, and a wrong one fails the connection. Announced by
+    /// [`DtlsEvent::FalseStart`](super::DtlsEvent::FalseStart). No effect on a server.
+    /// Default `true`.
+    pub false_start: bool,
 }
 
 impl DtlsConfig {
@@ -76,6 +85,7 @@ impl DtlsConfig {
             max_reassembly_bytes: 64 * 1024,
             max_queued_bytes: 256 * 1024,
             cookie_exchange: true,
+            false_start: true,
         }
     }
 }

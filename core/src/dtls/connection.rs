@@ -57,6 +57,9 @@ const MAX_EARLY_RECORDS: usize = 4;
 /// Largest epoch-1 record kept early (a Finished is 61 bytes; leave room for others).
 const MAX_EARLY_RECORD_LEN: usize = 512;
 
+/// Cap on the doublings counted by [`Connection::final_flight_hold`].
+const MAX_HOLD_STEPS: u32 = 64;
+
 /// Length of a HelloVerifyRequest datagram: record and handshake headers, version, cookie.
 const HVR_LEN: usize = RecordHeader::LEN + HandshakeHeader::LEN + 3 + COOKIE_LEN;
 
@@ -127,6 +130,8 @@ pub struct Connection {
     /// The first message_seq of the peer flight our current flight answers: seeing it again
     /// means the peer did not get our flight (RFC 6347 section 4.2.4).
     retransmit_trigger: Option<u16>,
+    /// A client in False Start (RFC 7918): it may write before the server's Finished.
+    false_start: bool,
 }
 
 impl Connection {
@@ -187,6 +192,7 @@ impl Connection {
             awaiting_peer_flight: true,
             peer_flight_first: None,
             retransmit_trigger: None,
+            false_start: false,
         }
     }
 
@@ -200,6 +206,17 @@ impl Connection {
     /// Whether the handshake completed and the connection is open.
     pub fn is_connected(&self) -> bool {
         matches!(self.state, State::Established(_))
+    }
+
+    /// Whether application data may be written: once connected, or, on a client in False
+    /// Start (RFC 7918, [`DtlsEvent::FalseStart`]), from its Finished flight on. Unlike
+    /// [`Connection::is_connected`], the server's Finished may not have been verified yet.
+    pub fn is_writable(&self) -> bool {
+        match self.state {
+            State::Established(_) => true,
+            State::Client(_) => self.false_start,
+            _ => false,
+        }
     }
 
     /// Whether the connection is closed (by either side or by an error).
@@ -370,12 +387,11 @@ impl Connection {
                     self.rx.extend_from_slice(plaintext);
                     let data: Bytes = self.rx.split().freeze();
                     self.events.push_back(DtlsEvent::ApplicationData(data));
-                    if self.role == Role::Server && self.flight_final {
-                        // The client sent protected data: it has our Finished.
-                        self.flight.clear();
-                        self.retransmit_trigger = None;
-                    }
                 } else {
+                    // Not before the handshake is verified: a server sends data only after
+                    // its Finished, so a client in False Start that sees data first got it
+                    // reordered ahead of the Finished, and drops it (the data's own
+                    // transport, SCTP, sends it again).
                     self.stats.dropped += 1;
                 }
             }
@@ -580,7 +596,7 @@ impl Connection {
     }
 
     /// Feeds complete messages to the state machine.
-    fn drive(&mut self, _now: Instant) {
+    fn drive(&mut self, now: Instant) {
         loop {
             if !matches!(self.state, State::Client(_) | State::Server(_)) {
                 return;
@@ -617,6 +633,14 @@ impl Connection {
                 Ok(next) => {
                     self.state = next;
                     self.take_flight();
+                    if let State::Client(s) = &self.state
+                        && !self.false_start
+                        && let Some(cipher_suite) = s.false_start_suite(&self.config)
+                    {
+                        self.false_start = true;
+                        self.events
+                            .push_back(DtlsEvent::FalseStart { cipher_suite });
+                    }
                     if let State::Established(e) = &self.state {
                         self.events.push_back(DtlsEvent::Connected {
                             cipher_suite: e.secrets.suite,
@@ -624,9 +648,13 @@ impl Connection {
                         });
                         self.hs = None;
                         self.reassembler.clear();
+                        self.false_start = false;
                         if self.role == Role::Client {
                             self.flight.clear();
                             self.timers.stop(Timer::Retransmit);
+                        } else {
+                            let hold = self.final_flight_hold();
+                            self.timers.set(Timer::ReleaseFinalFlight, now + hold);
                         }
                         return;
                     }
@@ -657,9 +685,33 @@ impl Connection {
         self.awaiting_peer_flight = true;
     }
 
+    /// How long a server keeps its last flight (ChangeCipherSpec, Finished, about 30 bytes)
+    /// after the handshake, to answer a client that retransmits its Finished flight because
+    /// ours was lost (RFC 6347 section 4.2.4). Application data from the client does not
+    /// prove it has our Finished: in False Start (RFC 7918) it sends data before. So the
+    /// flight is kept for as long as a client on our own timer schedule could go on
+    /// retransmitting (the sum of [`DtlsConfig::initial_rto`] doubled up to
+    /// [`DtlsConfig::max_rto`], [`DtlsConfig::max_retransmissions`] times: about 4 minutes
+    /// with the defaults), then let go. A shorter hold (10 s) lost handshakes at 30 % loss
+    /// each way, where the client's later retransmissions come 15 s and more apart.
+    pub fn final_flight_hold(&self) -> Duration {
+        let mut rto = self.config.initial_rto;
+        let mut total = rto;
+        for _ in 0..self.config.max_retransmissions.min(MAX_HOLD_STEPS) {
+            rto = rto.saturating_mul(2).min(self.config.max_rto);
+            total = total.saturating_add(rto);
+        }
+        total
+    }
+
     /// Fires due timers. Early or repeated calls do nothing.
     pub fn handle_timeout(&mut self, now: Instant) {
         let now = self.clamp(now);
+        if self.timers.is_due(Timer::ReleaseFinalFlight, now) {
+            self.timers.stop(Timer::ReleaseFinalFlight);
+            self.flight.clear();
+            self.retransmit_trigger = None;
+        }
         if !self.timers.is_due(Timer::Retransmit, now) {
             return;
         }
@@ -713,13 +765,14 @@ impl Connection {
         }
     }
 
-    /// Queues one record of application data. Only once connected.
+    /// Queues one record of application data. Only once connected, or on a client in False
+    /// Start ([`Connection::is_writable`]).
     pub fn write(&mut self, now: Instant, data: &[u8]) -> Result<(), WriteError> {
         self.clamp(now);
         match self.state {
-            State::Established(_) => {}
             State::Closed => return Err(WriteError::Closed),
-            _ => return Err(WriteError::NotConnected),
+            _ if !self.is_writable() => return Err(WriteError::NotConnected),
+            _ => {}
         }
         if data.len() > MAX_RECORD_PLAINTEXT {
             return Err(WriteError::TooLarge);
@@ -760,7 +813,8 @@ impl Connection {
         self.reassembler.clear();
         self.flight.clear();
         self.early = Vec::new();
-        self.timers.stop(Timer::Retransmit);
+        self.timers.stop_all();
+        self.false_start = false;
         self.pending_hvr = None;
         self.tx_data = Vec::new();
         self.tx_lens.clear();
@@ -815,7 +869,8 @@ impl Connection {
                 return n;
             }
         }
-        if matches!(self.state, State::Established(_)) {
+        if self.is_writable() {
+            // Behind the whole flight: in False Start the Finished goes first.
             let len = self.tx_lens.pop_front()?;
             let start = self.tx_head;
             self.tx_head += len;
@@ -846,9 +901,19 @@ impl Connection {
     }
 
     /// When [`Connection::handle_timeout`] should next be called: the flight
-    /// retransmission deadline while a flight awaits its answer.
+    /// retransmission deadline while a flight awaits its answer, and on a server the time
+    /// its last flight is let go ([`Connection::final_flight_hold`] after the handshake).
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.timers.next()
+    }
+
+    /// Test only: makes this side's transcript differ from the peer's, so the peer's
+    /// Finished no longer verifies (its record still authenticates).
+    #[cfg(test)]
+    pub(crate) fn corrupt_transcript(&mut self) {
+        if let Some(hs) = &mut self.hs {
+            hs.transcript.push(0);
+        }
     }
 
     fn clamp(&mut self, now: Instant) -> Instant {

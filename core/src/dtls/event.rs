@@ -18,6 +18,17 @@ pub enum DtlsEvent {
         /// The negotiated SRTP profile, if use_srtp was agreed.
         srtp_profile: Option<SrtpProfile>,
     },
+    /// A client may write application data before the handshake completes (TLS False
+    /// Start, RFC 7918; [`DtlsConfig::false_start`](super::DtlsConfig::false_start)): its
+    /// Finished flight is queued, the server's certificate matched the fingerprint and its
+    /// key exchange signature verified, but the server's Finished is not yet checked. Data
+    /// written now goes out right behind the Finished flight. Keys cannot be exported yet;
+    /// [`DtlsEvent::Connected`] follows once the server's Finished is verified, or
+    /// [`DtlsEvent::Closed`] if it is wrong.
+    FalseStart {
+        /// The negotiated cipher suite.
+        cipher_suite: CipherSuite,
+    },
     /// One record of application data from the peer.
     ApplicationData(Bytes),
     /// The connection ended; nothing more will be sent or received.

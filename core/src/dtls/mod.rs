@@ -32,6 +32,8 @@
 //!             client.handle_record(now, &mut buf[..n]);
 //!         }
 //!     }
+//!     // The client could write from its Finished flight on (False Start, RFC 7918).
+//!     assert!(matches!(client.poll_event(), Some(DtlsEvent::FalseStart { .. })));
 //!     assert!(matches!(client.poll_event(), Some(DtlsEvent::Connected { .. })));
 //!     let keys = client.srtp_keys()?;
 //!     assert_eq!(keys.local_key(), server.srtp_keys()?.remote_key());
@@ -79,6 +81,17 @@
 //! - Key schedule (`crypto.rs`): the TLS 1.2 PRF (P_SHA256/P_SHA384), the extended master
 //!   secret, the key block, the RFC 5705 exporter ([`Connection::export_keying_material`]),
 //!   and [`SrtpKeys`] per RFC 5764 section 4.2.
+//! - TLS False Start (RFC 7918, [`DtlsConfig::false_start`], on by default): a client writes
+//!   application data right behind its Finished flight, once the server's certificate
+//!   matched the fingerprint and its key exchange signature verified, with any of our suites
+//!   (all ECDHE with an AEAD); [`DtlsEvent::FalseStart`] and [`Connection::is_writable`] say
+//!   so. The server's Finished is still verified when it arrives; a wrong one fails the
+//!   connection. Keys are exported, and [`DtlsEvent::Connected`] comes, only after it. Data
+//!   from the server that overtakes its Finished is dropped. Since client data no longer
+//!   shows that the client has the server's Finished, a server keeps its last flight (about
+//!   30 bytes) after the handshake for as long as the client could retransmit its own
+//!   ([`Connection::final_flight_hold`], about 4 minutes with the defaults), then lets it
+//!   go.
 //! - close_notify both ways ([`Connection::close`], [`CloseReason::PeerClosed`]); fatal
 //!   alerts on handshake errors ([`DtlsError`] maps to its alert) and from the peer.
 //! - Application data without per-record allocation once connected (STYLE section 5):
@@ -148,5 +161,7 @@ pub use keys::SrtpKeys;
 pub use stats::DtlsStats;
 pub use suite::{CipherSuite, NamedGroup, SignatureScheme, SrtpProfile};
 
+#[cfg(test)]
+mod false_start_tests;
 #[cfg(test)]
 mod tests;

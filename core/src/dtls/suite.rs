@@ -101,6 +101,20 @@ impl CipherSuite {
         )
     }
 
+    /// Whether a client may send application data before the server's Finished with this
+    /// suite (RFC 7918 section 4: forward secrecy and an AEAD). Every suite here is ECDHE
+    /// with an AEAD; the match names each so a new suite must decide.
+    pub fn allows_false_start(self) -> bool {
+        match self {
+            Self::EcdheEcdsaAes128GcmSha256
+            | Self::EcdheEcdsaAes256GcmSha384
+            | Self::EcdheEcdsaChacha20Poly1305Sha256
+            | Self::EcdheRsaAes128GcmSha256
+            | Self::EcdheRsaAes256GcmSha384
+            | Self::EcdheRsaChacha20Poly1305Sha256 => true,
+        }
+    }
+
     pub(crate) fn aead(self) -> Aead {
         match self {
             Self::EcdheEcdsaAes128GcmSha256 | Self::EcdheRsaAes128GcmSha256 => Aead::Aes128Gcm,

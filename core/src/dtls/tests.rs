@@ -64,8 +64,14 @@ fn handshake_between_ourselves_every_suite() {
             assert!(server.is_connected());
             assert_eq!(server.stats().hello_verify_requests, 1);
             let ce = events(&mut client);
+            assert_eq!(
+                ce[0],
+                DtlsEvent::FalseStart {
+                    cipher_suite: suite
+                }
+            );
             assert!(
-                matches!(ce[0], DtlsEvent::Connected { cipher_suite, srtp_profile: Some(SrtpProfile::AeadAes128Gcm) } if cipher_suite == suite)
+                matches!(ce[1], DtlsEvent::Connected { cipher_suite, srtp_profile: Some(SrtpProfile::AeadAes128Gcm) } if cipher_suite == suite)
             );
             let (ck, sk) = (client.srtp_keys().unwrap(), server.srtp_keys().unwrap());
             assert_eq!(ck.material(), sk.material());
@@ -121,11 +127,18 @@ fn dtls_fingerprint_mismatch_fails_both_sides() {
             reason: CloseReason::Error(DtlsError::FingerprintMismatch)
         }]
     );
+    // The server's certificate was right, so the client went into False Start before the
+    // server refused its certificate.
     assert_eq!(
         events(&mut client),
-        vec![DtlsEvent::Closed {
-            reason: CloseReason::PeerAlert(wire::AlertDescription::BAD_CERTIFICATE)
-        }]
+        vec![
+            DtlsEvent::FalseStart {
+                cipher_suite: CipherSuite::EcdheEcdsaAes128GcmSha256
+            },
+            DtlsEvent::Closed {
+                reason: CloseReason::PeerAlert(wire::AlertDescription::BAD_CERTIFICATE)
+            }
+        ]
     );
     assert_eq!(server.srtp_keys(), Err(ExportError::NotConnected));
 }

@@ -7,9 +7,12 @@ use std::time::Instant;
 pub(crate) enum Timer {
     /// Retransmit the current flight (RFC 6347 section 4.2.4).
     Retransmit = 0,
+    /// Let go of the server's last flight (ChangeCipherSpec, Finished), kept to answer a
+    /// retransmitted client Finished flight.
+    ReleaseFinalFlight = 1,
 }
 
-const COUNT: usize = 1;
+const COUNT: usize = 2;
 
 /// Deadlines by kind.
 #[derive(Debug, Clone, Copy, Default)]
@@ -33,6 +36,11 @@ impl TimerTable {
     /// Whether `t` is set and due at `now`.
     pub(crate) fn is_due(&self, t: Timer, now: Instant) -> bool {
         self.get(t).is_some_and(|at| at <= now)
+    }
+
+    /// Stops every timer.
+    pub(crate) fn stop_all(&mut self) {
+        self.data = [None; COUNT];
     }
 
     /// The earliest deadline.

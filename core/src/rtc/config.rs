@@ -56,6 +56,12 @@ pub struct RtcConfig {
     /// saving the two round trips of the SCTP handshake; a peer without it gets the usual
     /// handshake. On by default.
     pub sctp_snap: bool,
+    /// TLS False Start (RFC 7918, [`DtlsConfig::false_start`](crate::dtls::DtlsConfig)):
+    /// as the DTLS client, start SCTP and send data channel traffic with our Finished,
+    /// once the peer's certificate matched its fingerprint, a round trip before the
+    /// handshake completes. [`Event::Connected`](super::Event::Connected) and the SRTP keys
+    /// still wait for the server's Finished. On by default.
+    pub dtls_false_start: bool,
 }
 
 impl RtcConfig {
@@ -87,6 +93,7 @@ impl RtcConfig {
             cname: String::new(),
             max_queued_media: 512,
             sctp_snap: true,
+            dtls_false_start: true,
         }
     }
 }

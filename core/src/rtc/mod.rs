@@ -11,8 +11,12 @@
 //!   that carry one, or in [`DirectParameters`]) and the peer's INIT in hand, the association
 //!   starts established when DTLS connects; otherwise both sides send INIT then (RFC 8841),
 //!   and DATA_CHANNEL_OPEN and the first messages ride behind COOKIE ECHO. Zero checksum
-//!   (RFC 9653) when both support it. Setup to the first message: 6 one-way flights when the
-//!   channel's opener is the DTLS server, 7 when it is the client (8 and 9 without SNAP).
+//!   (RFC 9653) when both support it. As the DTLS client, SCTP starts with our Finished
+//!   flight by DTLS False Start (RFC 7918, [`RtcConfig::dtls_false_start`]), once the peer's
+//!   certificate matched its fingerprint; [`Event::Connected`] and the SRTP keys wait for the
+//!   server's Finished. Setup to the first message: 6 one-way flights when the channel's
+//!   opener is the DTLS server, 5 when it is the client (8 and 7 without SNAP, 7 for the
+//!   client without False Start).
 //! - SRTP keys come from the DTLS exporter (RFC 5764); tracks send and receive frames or
 //!   plain RTP packets ([`Rtc::write_frame`], [`Rtc::write_rtp`], [`Event::Frame`],
 //!   [`Event::Rtp`], chosen per track with [`Rtc::set_delivery`]); their payloads are cut
@@ -38,8 +42,6 @@
 //!
 //! - Bandwidth estimation from the feedback received (REMB and TWCC are only counted),
 //!   simulcast sending, and renegotiating the codecs of a live track.
-//! - DTLS false start (RFC 7918), which would let a DTLS client that opens the first channel
-//!   send it with its Finished flight (5 one-way flights instead of 7).
 //! - DTLS restart (a new fingerprint needs a new `Rtc`); rollback of an offer (glare is
 //!   refused, not rolled back); TURN relay candidates.
 

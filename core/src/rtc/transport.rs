@@ -45,6 +45,9 @@ pub(crate) struct Transport {
     /// Data channels, once DTLS has started and data was negotiated.
     sctp: Option<DataChannels>,
     connected: bool,
+    /// DTLS takes application data: connected, or a client in False Start (RFC 7918). SCTP
+    /// runs from here on.
+    writable: bool,
     close_reason: Option<dtls::CloseReason>,
     /// The fingerprint DTLS checks the peer's certificate against.
     remote_fingerprint: Option<Fingerprint>,
@@ -79,6 +82,7 @@ impl Transport {
             role: None,
             sctp: None,
             connected: false,
+            writable: false,
             close_reason: None,
             remote_fingerprint: None,
             remote_max_message_size: None,
@@ -132,6 +136,16 @@ impl Transport {
     /// Whether the association was, or will be, started by SNAP.
     pub(crate) fn uses_snap(&self) -> bool {
         self.peer_sctp_init.is_some()
+    }
+
+    /// DTLS takes application data (a client in False Start, or connected): SCTP starts,
+    /// once. The server's certificate has matched the signalled fingerprint by then; SRTP
+    /// keys and [`Event::Connected`] still wait for the whole handshake.
+    fn start_writing(&mut self, now: Instant) {
+        if !self.writable {
+            self.writable = true;
+            self.connect_sctp(now);
+        }
     }
 
     /// Starts the association's handshake, or with SNAP the association itself.
@@ -202,7 +216,7 @@ impl Transport {
             dtls.release_idle_buffers();
             self.last_record = None;
         }
-        if self.connected
+        if self.writable
             && let Some(sctp) = &mut self.sctp
             && sctp.poll_timeout().is_some_and(|t| t <= now)
         {
@@ -217,7 +231,7 @@ impl Transport {
     /// Pulls SCTP packets into DTLS one at a time, only when DTLS has nothing queued, and
     /// returns the first datagram DTLS makes of them.
     pub(crate) fn poll_sctp(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
-        if !self.connected || self.close_reason.is_some() {
+        if !self.writable || self.close_reason.is_some() {
             return None;
         }
         let (dtls, sctp) = (self.dtls.as_mut()?, self.sctp.as_mut()?);
@@ -232,7 +246,7 @@ impl Transport {
     pub(crate) fn close(&mut self, now: Instant) {
         if let (Some(sctp), Some(dtls)) = (&mut self.sctp, &mut self.dtls) {
             sctp.abort(now);
-            if self.connected {
+            if self.writable {
                 while let Some(n) = sctp.poll_transmit(now, &mut self.packet[..self.sctp_mtu]) {
                     // A full DTLS queue loses the ABORT; close_notify still ends the peer.
                     let _ = dtls.write(now, &self.packet[..n]);
@@ -249,7 +263,7 @@ impl Transport {
         let sctp = self
             .sctp
             .as_ref()
-            .filter(|_| self.connected)
+            .filter(|_| self.writable)
             .and_then(DataChannels::poll_timeout);
         [dtls, sctp].into_iter().flatten().min()
     }
@@ -286,6 +300,7 @@ impl Rtc {
             // DTLS goes only to the ICE-verified path and is taken only from addresses ICE
             // knows, so the cookie round trip proves nothing more (RFC 8842 section 5.1).
             config.cookie_exchange = false;
+            config.false_start = self.config.dtls_false_start;
             let dtls = match role {
                 DtlsRole::Client => Connection::client(config, now, &mut *self.rng),
                 DtlsRole::Server => Connection::server(config, now, &mut *self.rng),
@@ -306,7 +321,7 @@ impl Rtc {
                 sctp.set_remote_max_message_size(max);
             }
             t.sctp = Some(sctp);
-            if t.connected {
+            if t.writable {
                 t.connect_sctp(now);
             }
             if !t.uses_snap() {
@@ -326,6 +341,7 @@ impl Rtc {
             .and_then(Connection::poll_event)
         {
             match event {
+                DtlsEvent::FalseStart { .. } => self.transport.start_writing(now),
                 DtlsEvent::Connected { srtp_profile, .. } => {
                     self.on_dtls_connected(now, srtp_profile)
                 }
@@ -352,7 +368,7 @@ impl Rtc {
     fn on_dtls_connected(&mut self, now: Instant, profile: Option<dtls::SrtpProfile>) {
         let t = &mut self.transport;
         t.connected = true;
-        t.connect_sctp(now);
+        t.start_writing(now);
         if let (Some(profile), Some(dtls), Some(role)) = (profile, &t.dtls, t.role) {
             let keys = dtls.srtp_keys().ok().and_then(|material| {
                 let profile = Profile::from_id(profile.code())?;

@@ -154,6 +154,8 @@ struct Case {
     drop_to_openssl: &'static [usize],
     /// Swap adjacent datagrams in each batch, both ways.
     reorder: bool,
+    /// As the client, write this in False Start (RFC 7918), behind our Finished flight.
+    early_data: Option<&'static [u8]>,
 }
 
 impl Case {
@@ -168,6 +170,7 @@ impl Case {
             cookie_exchange: true,
             drop_to_openssl: &[],
             reorder: false,
+            early_data: None,
         }
     }
 }
@@ -255,7 +258,14 @@ fn handshake(case: &Case, our_client: bool, rsa_openssl: bool) -> Outcome {
     let mut buf = vec![0u8; 20000];
     let mut sent = 0usize;
     let mut their_done = false;
+    let mut early = case.early_data;
     for _ in 0..400 {
+        if ours.is_writable()
+            && !ours.is_connected()
+            && let Some(data) = early.take()
+        {
+            ours.write(now, data).unwrap();
+        }
         let mut batch = Vec::new();
         while let Some(n) = ours.poll_transmit(now, &mut buf) {
             if !case.drop_to_openssl.contains(&sent) {
@@ -284,6 +294,7 @@ fn handshake(case: &Case, our_client: bool, rsa_openssl: bool) -> Outcome {
             ours.handle_record(now, &mut d);
         }
         if their_done && ours.is_connected() {
+            assert!(early.is_none(), "no False Start");
             return Outcome { ours, theirs, now };
         }
         assert!(!ours.is_closed(), "we closed: {:?}", events(&mut ours));
@@ -331,8 +342,15 @@ fn check_session(case: &Case, mut o: Outcome, we_close: bool) {
         .unwrap();
     assert_eq!(a, b);
 
+    // As the client, False Start (RFC 7918) comes first.
+    let ours: Vec<_> = events(&mut o.ours)
+        .into_iter()
+        .filter(
+            |e| !matches!(e, DtlsEvent::FalseStart { cipher_suite } if *cipher_suite == case.suite),
+        )
+        .collect();
     assert!(matches!(
-        events(&mut o.ours).as_slice(),
+        ours.as_slice(),
         [DtlsEvent::Connected { cipher_suite, srtp_profile: Some(p) }]
             if *cipher_suite == case.suite && *p == case.expect_profile
     ));
@@ -420,6 +438,25 @@ fn dtls_openssl_we_are_server_every_suite_and_curve() {
             let o = handshake(&case, false, false);
             check_session(&case, o, i % 2 == 1);
         }
+    }
+}
+
+/// OpenSSL as the server takes application data that left with our Finished, before its
+/// own Finished reached us (False Start, RFC 7918).
+#[test]
+fn dtls_openssl_server_accepts_our_false_start_data() {
+    for suite in [
+        CipherSuite::EcdheEcdsaAes128GcmSha256,
+        CipherSuite::EcdheRsaChacha20Poly1305Sha256,
+        CipherSuite::EcdheEcdsaAes256GcmSha384,
+    ] {
+        let mut case = Case::new(suite, NamedGroup::X25519);
+        case.early_data = Some(b"false start");
+        let mut o = handshake(&case, true, suite.is_rsa());
+        let mut rbuf = [0u8; 100];
+        let n = o.theirs.read(&mut rbuf).unwrap();
+        assert_eq!(&rbuf[..n], b"false start", "{suite:?}");
+        check_session(&case, o, true);
     }
 }
 

@@ -55,9 +55,11 @@ fn measure<O: InteropPeer, A: InteropPeer>(mut sc: Scenario, note: &str) -> Setu
         f.connected
     );
     // Each flight takes 25 ms, so the time is at least flights x 25 ms; the surplus is time
-    // spent waiting on timers.
+    // spent waiting on timers. Five is the least: ICE's check and response, then ClientHello,
+    // the server's flight, and the client's Finished carrying the data (our DTLS client in
+    // False Start, RFC 7918, with SNAP).
     assert!(
-        f.flights >= 6,
+        f.flights >= 5,
         "{f:?}: too few flights for ICE, DTLS and SCTP"
     );
     assert!(f.first_message >= ONE_WAY * f.flights, "{f:?}");

@@ -8,7 +8,8 @@
 //!   the interop setup figures), its DATA_CHANNEL_OPEN and first message ride with its
 //!   Finished: 6 flights;
 //! - when the opener is the DTLS client (it answered, or it controls in the direct API), they
-//!   leave once the server's Finished is in: 7.
+//!   ride with its own Finished by TLS False Start (RFC 7918): 5. Without False Start they
+//!   would wait for the server's Finished: 7.
 //!
 //! Without SNAP the four-way SCTP handshake adds 2 more, the data riding behind COOKIE ECHO
 //! (RFC 9260 section 5.1) when the opener sends it, or with COOKIE ACK otherwise.
@@ -38,9 +39,20 @@ fn first_message_flight(seed: u64, how: Signalling, snap: bool) -> u32 {
 
 /// As [`first_message_flight`], with SNAP on or off on `a` and `b` apart.
 fn first_message_flight_with(seed: u64, how: Signalling, snap: [bool; 2]) -> u32 {
+    first_message_flight_full(seed, how, snap, true)
+}
+
+/// As [`first_message_flight_with`], with DTLS False Start on or off on both.
+fn first_message_flight_full(
+    seed: u64,
+    how: Signalling,
+    snap: [bool; 2],
+    false_start: bool,
+) -> u32 {
     let one_way = Duration::from_millis(25);
     let mut pair = RtcPair::new_with(seed, LinkConfig::with_latency(one_way / 2), |host, c| {
         c.sctp_snap = snap[usize::from(host == "b")];
+        c.dtls_false_start = false_start;
     });
     pair.count_flights();
     let now = pair.sim.now();
@@ -95,28 +107,44 @@ fn rtc_setup_first_message_within_6_flights_a_offers() {
     assert!(f <= 6, "{f} flights");
 }
 
-/// The opener is the DTLS client: one flight more, for the server's Finished.
+/// The opener is the DTLS client: its data leaves with its Finished (False Start).
 #[test]
-fn rtc_setup_first_message_within_7_flights_b_offers() {
+fn rtc_setup_first_message_within_5_flights_b_offers() {
     let f = first_message_flight(seed_from_env(61), Signalling::BOffers, true);
-    assert!(f <= 7, "{f} flights");
+    assert!(f <= 5, "{f} flights");
 }
 
 /// The direct API: the controlling side is the DTLS client and opens the channel.
 #[test]
-fn rtc_setup_first_message_within_7_flights_direct() {
+fn rtc_setup_first_message_within_5_flights_direct() {
     let f = first_message_flight(seed_from_env(62), Signalling::Direct, true);
-    assert!(f <= 7, "{f} flights");
+    assert!(f <= 5, "{f} flights");
+}
+
+/// With False Start off, the DTLS client's data waits for the server's Finished: 7 (and the
+/// DTLS server's is unchanged at 6).
+#[test]
+fn rtc_setup_without_false_start_waits_for_the_server_finished() {
+    for (seed, how, most) in [
+        (71, Signalling::AOffers, 6),
+        (72, Signalling::BOffers, 7),
+        (73, Signalling::Direct, 7),
+    ] {
+        let f = first_message_flight_full(seed_from_env(seed), how, [true, true], false);
+        assert_eq!(f, most, "{how:?}: {f} flights");
+    }
 }
 
 /// Without SNAP the four-way handshake runs: DATA behind COOKIE ECHO when the opener echoes
-/// the cookie (8), or with COOKIE ACK when the opener is the DTLS client (9).
+/// the cookie. The DTLS server's INIT leaves with its Finished (flight 6), so its data comes
+/// in 8; the DTLS client's INIT leaves with its own Finished (False Start, flight 5), so its
+/// data comes in 7 (9 without False Start).
 #[test]
 fn rtc_setup_without_snap_takes_the_handshake() {
     for (seed, how, most) in [
         (63, Signalling::AOffers, 8),
-        (64, Signalling::BOffers, 9),
-        (65, Signalling::Direct, 9),
+        (64, Signalling::BOffers, 7),
+        (65, Signalling::Direct, 7),
     ] {
         let f = first_message_flight(seed_from_env(seed), how, false);
         assert!(f <= most, "{how:?}: {f} flights");
@@ -125,7 +153,8 @@ fn rtc_setup_without_snap_takes_the_handshake() {
 
 /// SNAP only when both sides carry an INIT: with it off on one side, the offer or the answer
 /// has no `a=sctp-init` (or one side's direct parameters no INIT), both run the handshake, and
-/// the message still arrives.
+/// the message still arrives: in 8 when the opener is the DTLS server, in 7 when it is the
+/// client (its INIT leaves with its Finished, by False Start).
 #[test]
 fn rtc_setup_falls_back_to_the_handshake_when_one_side_has_no_snap() {
     for (seed, how, snap) in [
@@ -135,7 +164,8 @@ fn rtc_setup_falls_back_to_the_handshake_when_one_side_has_no_snap() {
         (69, Signalling::Direct, [false, true]),
     ] {
         let f = first_message_flight_with(seed_from_env(seed), how, snap);
-        assert!((8..=9).contains(&f), "{how:?} {snap:?}: {f} flights");
+        let expected = if how == Signalling::Direct { 7 } else { 8 };
+        assert_eq!(f, expected, "{how:?} {snap:?}: {f} flights");
     }
 }
 
