@@ -481,7 +481,11 @@ impl Association {
         if o.inflight.is_empty() {
             o.partial_bytes_acked = 0;
         }
-        if acked > 0 {
+        if o.queued_bytes == 0 {
+            // Nothing waits to be sent: credit does not pile up while the application is
+            // quiet, and its next message starts with a burst of Max.Burst packets.
+            o.burst_credit = MAX_BURST * mtu;
+        } else if acked > 0 {
             // The ack clock: what left the network, plus the growth slow start may add, plus
             // Max.Burst packets.
             let allowance = acked + (MAX_BURST * mtu).max(acked / 2);
@@ -749,8 +753,8 @@ impl Association {
                 break;
             }
             // The peer's window (RFC 9260 section 6.1, rule A), with the zero window probe,
-            // and Max.Burst.
-            if (n > o.peer_rwnd || n > o.burst_credit) && o.flight > 0 {
+            // and Max.Burst, which counts like cwnd: a chunk may start while credit is left.
+            if (n > o.peer_rwnd || o.burst_credit == 0) && o.flight > 0 {
                 break;
             }
             let mut flags = if m.unordered { DataFlags::UNORDERED } else { 0 };
@@ -810,11 +814,6 @@ impl Association {
             self.unbuffer(stream, n);
             self.stats.data_chunks_sent += 1;
             wrote = true;
-        }
-        if self.out.queued_bytes == 0 {
-            // Nothing waits: the next message may start with a burst of Max.Burst packets,
-            // not with whatever credit went unused meanwhile.
-            self.out.burst_credit = MAX_BURST * self.out.mtu;
         }
         wrote
     }
