@@ -138,6 +138,7 @@ pub mod sctp;
 pub mod sdp;
 pub mod srtp;
 pub mod stun;
+pub mod turn;
 
 pub use endpoint::{Endpoint, EndpointConfig, PeerId};
 pub use net::{DatagramKind, Receive, Transmit, Transport};

@@ -13,12 +13,14 @@ use crate::Transmit;
 use crate::ice::candidate::{COMPONENT_RTP, is_usable};
 use crate::ice::checklist::{Added, CheckList};
 use crate::ice::event::EventQueue;
+use crate::ice::relay::pairable;
 use crate::ice::timer::TimerTable;
 use crate::ice::{
     Candidate, CandidateError, CandidateKind, Credentials, IceConfig, IceConnectionState, IceEvent,
     IceStats, Role,
 };
 use crate::stun::{AttributeType, MAX_UNKNOWN, RetransmitTimer, TransactionId};
+use crate::turn::{Allocation, TurnServer};
 
 /// The most host addresses an agent takes.
 pub(crate) const MAX_HOSTS: usize = 8;
@@ -185,6 +187,11 @@ pub struct Agent {
     pub(crate) local: Vec<Candidate>,
     pub(crate) servers: Vec<SocketAddr>,
     pub(crate) gathers: Vec<Gather>,
+    pub(crate) turn_servers: Vec<TurnServer>,
+    /// TURN allocations (relayed candidates), see `relay.rs`.
+    pub(crate) relays: Vec<Allocation>,
+    /// Mixed into TURN transaction IDs; drawn when the first TURN server is added.
+    pub(crate) relay_salt: [u8; 12],
     pub(crate) gathering_reported: bool,
     pub(crate) remote: Vec<Candidate>,
     pub(crate) end_of_candidates: bool,
@@ -229,6 +236,9 @@ impl Agent {
             local: Vec::new(),
             servers: Vec::new(),
             gathers: Vec::new(),
+            turn_servers: Vec::new(),
+            relays: Vec::new(),
+            relay_salt: [0; 12],
             gathering_reported: false,
             remote: Vec::new(),
             end_of_candidates: false,
@@ -287,8 +297,12 @@ impl Agent {
     }
 
     /// Counters of what the agent received, sent and dropped.
-    pub fn stats(&self) -> &IceStats {
-        &self.stats
+    pub fn stats(&self) -> IceStats {
+        let mut stats = self.stats.clone();
+        for relay in &self.relays {
+            stats.turn.add(relay.stats());
+        }
+        stats
     }
 
     /// Number of remote candidates held (signalled and peer-reflexive).
@@ -368,9 +382,13 @@ impl Agent {
             .filter(|h| h.addr().is_ipv6() == addr.is_ipv6())
             .count();
         let host = Candidate::host_with_index(addr, index);
-        self.events
-            .push_back(IceEvent::LocalCandidate(host.clone()));
-        if !self.config.lite {
+        // Relay-only: the host is a base for TURN, never signalled, paired or reflected.
+        let relay_only = self.config.relay_only;
+        if !relay_only {
+            self.events
+                .push_back(IceEvent::LocalCandidate(host.clone()));
+        }
+        if !self.config.lite && !relay_only {
             for r in self.remote.iter().filter(|r| same_family(r.addr(), addr)) {
                 if self.checklist.add(&host, r, self.role) == Added::Dropped {
                     self.stats.pairs_dropped += 1;
@@ -378,6 +396,9 @@ impl Agent {
             }
         }
         for &server in self.servers.iter().filter(|s| same_family(**s, addr)) {
+            if relay_only {
+                break;
+            }
             self.gathers.push(Gather {
                 server,
                 base: addr,
@@ -387,6 +408,7 @@ impl Agent {
         // Hosts go before derived candidates so that they are never crowded out.
         let at = self.hosts().count();
         self.local.insert(at, host);
+        self.allocate_from(now, addr);
         self.gathering_reported = false;
         self.arm_timers();
         Ok(())
@@ -421,7 +443,7 @@ impl Agent {
         let bases: Vec<SocketAddr> = self
             .hosts()
             .map(Candidate::addr)
-            .filter(|b| same_family(*b, server))
+            .filter(|b| same_family(*b, server) && !self.config.relay_only)
             .collect();
         for base in bases {
             self.gathers.push(Gather {
@@ -512,9 +534,13 @@ impl Agent {
         self.new_session();
         self.remote_creds = None;
         self.check_username.clear();
-        self.local.retain(|c| c.kind() == CandidateKind::Host);
+        // Allocations outlive a restart: their relayed candidates are signalled again.
+        self.local
+            .retain(|c| matches!(c.kind(), CandidateKind::Host | CandidateKind::Relayed));
         for c in &self.local {
-            self.events.push_back(IceEvent::LocalCandidate(c.clone()));
+            if c.kind() != CandidateKind::Host || !self.config.relay_only {
+                self.events.push_back(IceEvent::LocalCandidate(c.clone()));
+            }
         }
         for g in &mut self.gathers {
             g.state = GatherState::Pending;
@@ -538,6 +564,7 @@ impl Agent {
         self.outbox.clear();
         self.selected = None;
         self.timers.stop_all();
+        self.release_relays(now);
         self.set_state(IceConnectionState::Closed);
     }
 
@@ -556,10 +583,17 @@ impl Agent {
         }
         while let Some(out) = self.outbox.pop_front() {
             if let Some(t) = self.encode(out, buf) {
-                return Some(t);
+                // A check or answer on a relayed candidate goes through its TURN server.
+                if let Some(t) = self.wrap_relayed(now, t, buf) {
+                    return Some(t);
+                }
             }
         }
-        None
+        let t = self.poll_relay_transmit(buf);
+        if t.is_some() {
+            self.arm_timers();
+        }
+        t
     }
 
     /// The next event for the application, or `None`. Call after draining
@@ -606,20 +640,32 @@ impl Agent {
             .filter(|c| c.kind() == CandidateKind::Host)
     }
 
-    /// Pairs a new remote candidate with every host of its family.
+    /// Pairs a new remote candidate with every host and relayed candidate of its family, and
+    /// asks the TURN servers to let it through.
     pub(crate) fn pair_remote(&mut self, remote: &Candidate) {
         if self.config.lite {
             return;
         }
+        let relay_only = self.config.relay_only;
         for h in self
             .local
             .iter()
-            .filter(|h| h.kind() == CandidateKind::Host && same_family(h.addr(), remote.addr()))
+            .filter(|h| pairable(h, relay_only) && same_family(h.addr(), remote.addr()))
         {
             if self.checklist.add(h, remote, self.role) == Added::Dropped {
                 self.stats.pairs_dropped += 1;
             }
         }
+        self.permit(remote.addr());
+    }
+
+    /// Whether gathering has nothing left to wait for: every STUN request answered or timed
+    /// out, every TURN allocation granted or failed.
+    pub(crate) fn gathering_done(&self) -> bool {
+        self.gathers
+            .iter()
+            .all(|g| matches!(g.state, GatherState::Done))
+            && self.relays_settled()
     }
 
     /// Drops the remote side of the current session (ICE restart, local or remote).

@@ -255,6 +255,30 @@ impl Candidate {
         }
     }
 
+    /// A relayed candidate: `relayed` on the TURN server `server`, allocated from the host
+    /// candidate `base`; `mapped` (our address as the server saw it) is signalled as the
+    /// related address, or the host address when the server did not say. Its base is itself
+    /// (RFC 8445 section 5.1.1.2).
+    pub(crate) fn relayed(
+        relayed: SocketAddr,
+        mapped: Option<SocketAddr>,
+        base: &Self,
+        server: SocketAddr,
+    ) -> Self {
+        let kind = CandidateKind::Relayed;
+        let local_pref = u16::try_from((base.priority >> 8) & 0xFFFF).unwrap_or(0);
+        Self {
+            foundation: Foundation::compute(kind, base.addr.ip(), Some(server.ip())),
+            component: COMPONENT_RTP,
+            transport: Transport::Udp,
+            priority: Self::compute_priority(kind, local_pref, COMPONENT_RTP),
+            addr: relayed,
+            kind,
+            related: Some(mapped.unwrap_or(base.addr)),
+            base: relayed,
+        }
+    }
+
     /// A local peer-reflexive candidate learned from XOR-MAPPED-ADDRESS (RFC 8445 section
     /// 7.2.5.3.1), with the PRIORITY sent in the check.
     pub(crate) fn local_peer_reflexive(addr: SocketAddr, base: SocketAddr, priority: u32) -> Self {

@@ -65,6 +65,10 @@ pub struct IceConfig {
     /// selected, every pair has failed (or there are none), and no remote candidate or check
     /// has arrived for this long. Default 30 s.
     pub trickle_timeout: Duration,
+    /// Use relayed candidates only (a browser's `iceTransportPolicy: "relay"`): host
+    /// addresses serve as bases for TURN allocations but are not signalled, paired or sent
+    /// to STUN servers, so the peer never learns them. Default `false`.
+    pub relay_only: bool,
 }
 
 impl Default for IceConfig {
@@ -84,6 +88,7 @@ impl Default for IceConfig {
             disconnected_timeout: Duration::from_secs(5),
             keepalive_interval: Duration::from_secs(15),
             trickle_timeout: Duration::from_secs(30),
+            relay_only: false,
         }
     }
 }
@@ -132,4 +137,6 @@ setter! {
     keepalive_interval: Duration;
     /// Sets [`IceConfig::trickle_timeout`].
     trickle_timeout: Duration;
+    /// Sets [`IceConfig::relay_only`].
+    relay_only: bool;
 }

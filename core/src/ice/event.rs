@@ -4,6 +4,7 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 
 use crate::ice::Candidate;
+use crate::turn::TurnError;
 
 /// The ICE role of an agent (RFC 8445 section 6.1.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -65,7 +66,7 @@ pub enum IceConnectionState {
 pub enum IceEvent {
     /// The connection state changed.
     StateChanged(IceConnectionState),
-    /// A new local candidate (host or server-reflexive) to signal to the peer.
+    /// A new local candidate (host, server-reflexive or relayed) to signal to the peer.
     LocalCandidate(Candidate),
     /// Every local candidate of this generation has been reported (signal end-of-candidates).
     GatheringComplete,
@@ -80,6 +81,14 @@ pub enum IceEvent {
     },
     /// The role changed to resolve a role conflict (RFC 8445 section 7.3.1.1).
     RoleChanged(Role),
+    /// A TURN allocation failed or was lost: no relayed candidate from `server` (any already
+    /// signalled stops working).
+    RelayFailed {
+        /// The TURN server.
+        server: SocketAddr,
+        /// Why.
+        error: TurnError,
+    },
 }
 
 /// Events waiting for [`Agent::poll_event`](super::Agent::poll_event): more than a drained

@@ -264,9 +264,20 @@ impl Agent {
         None
     }
 
-    /// The host candidate a datagram arrived on: the exact address, else the first host with
+    /// The host (or relayed) candidate a datagram arrived on: the exact address, else the first host with
     /// the same port and family (a driver on a wildcard socket may not know the interface).
     fn host_for(&self, destination: SocketAddr) -> Option<Candidate> {
+        // Relayed data arrives addressed to the relayed candidate itself.
+        if let Some(relayed) = self
+            .local
+            .iter()
+            .find(|c| c.kind() == CandidateKind::Relayed && c.addr() == destination)
+        {
+            return Some(relayed.clone());
+        }
+        if self.config.relay_only {
+            return None;
+        }
         let mut hosts = self
             .local
             .iter()

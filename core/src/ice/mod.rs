@@ -34,6 +34,11 @@
 //! - Trickle ICE (RFC 8838): remote candidates may be added at any time;
 //!   end-of-candidates lets the agent fail at once when every pair has failed, and
 //!   otherwise it fails [`IceConfig::trickle_timeout`] after the last remote activity.
+//! - Relayed candidates (5.1.1.2) from TURN servers ([`Agent::add_turn_server`], RFC 8656
+//!   through [`crate::turn`]): an allocation from every host address of the server's family,
+//!   permissions for the remote candidates they are paired with, checks and data framed for
+//!   the server ([`Agent::wrap_relayed`]) and unwrapped from it ([`Agent::handle_relay`]);
+//!   [`IceConfig::relay_only`] keeps host addresses out of signalling and pairing.
 //! - Consent freshness (RFC 7675): authenticated checks on the selected pair every
 //!   [`IceConfig::consent_interval`] × 0.8..1.2, every
 //!   [`IceConfig::consent_retry_interval`] while one is unanswered; Disconnected after
@@ -64,8 +69,7 @@
 //!
 //! # Left out
 //!
-//! - TCP candidates (RFC 6544) and relayed candidates (TURN, RFC 8656: `turn/` will supply
-//!   them); remote relayed candidates are used like any other address.
+//! - TCP candidates (RFC 6544), and TURN over TCP or TLS (see [`crate::turn`]).
 //! - Aggressive nomination (deprecated by RFC 8445), multiple data streams and components.
 //! - Resolving mDNS (`.local`) candidate addresses: they are refused when parsed.
 //! - 400/401 error responses to bad requests (dropped and counted instead). An authenticated
@@ -83,6 +87,7 @@ mod event;
 mod inbound;
 mod outbound;
 mod pair;
+mod relay;
 mod routing;
 mod schedule;
 mod stats;
@@ -99,5 +104,6 @@ pub use config::IceConfig;
 pub use credentials::Credentials;
 pub use error::CandidateError;
 pub use event::{IceConnectionState, IceEvent, Role};
+pub use relay::RelayInput;
 pub use routing::local_ufrag_of_request;
 pub use stats::IceStats;

@@ -25,6 +25,7 @@ impl Agent {
             return;
         }
         self.run_transactions(now);
+        self.run_relays(now);
         if self.is_active() {
             self.pace(now, rng);
             self.maybe_nominate(now, rng);
@@ -34,10 +35,7 @@ impl Agent {
         if self.is_active()
             && !self.gathering_reported
             && self.hosts().next().is_some()
-            && self
-                .gathers
-                .iter()
-                .all(|g| matches!(g.state, GatherState::Done))
+            && self.gathering_done()
         {
             self.gathering_reported = true;
             self.events.push_back(IceEvent::GatheringComplete);
@@ -329,6 +327,7 @@ impl Agent {
             _ => None,
         });
         t.set_opt(Timer::Transaction, checks.chain(gathers).min());
+        t.set_opt(Timer::Relay, self.relay_deadline());
         if can_check
             && self.role == Role::Controlling
             && let Some(best) = self.checklist.best_valid()
@@ -369,12 +368,8 @@ impl Agent {
             );
         }
         t.set_opt(Timer::Fail, self.failure_deadline());
-        let gathering_pending = !self.gathering_reported
-            && self.hosts().next().is_some()
-            && self
-                .gathers
-                .iter()
-                .all(|g| matches!(g.state, GatherState::Done));
+        let gathering_pending =
+            !self.gathering_reported && self.hosts().next().is_some() && self.gathering_done();
         if gathering_pending {
             t.set(Timer::Immediate, now);
         }

@@ -54,4 +54,6 @@ pub struct IceStats {
     pub pairs_dropped: u64,
     /// Outgoing messages dropped because the caller's buffer was too small.
     pub transmit_errors: u64,
+    /// The TURN allocations' counters, summed (filled in by [`Agent::stats`](super::Agent::stats)).
+    pub turn: crate::turn::TurnStats,
 }

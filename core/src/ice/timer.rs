@@ -24,9 +24,11 @@ pub(crate) enum Timer {
     Fail = 7,
     /// Something is due at once (an event to emit from `handle_timeout`).
     Immediate = 8,
+    /// A TURN allocation's retransmission, timeout or refresh.
+    Relay = 9,
 }
 
-const COUNT: usize = 9;
+const COUNT: usize = 10;
 
 /// A fixed array of optional deadlines, indexed by [`Timer`].
 #[derive(Debug, Clone, Copy, Default)]

@@ -10,6 +10,7 @@ use crate::sctp::SctpConfig;
 use crate::sdp::{
     CodecSpec, ExtensionSpec, default_audio_codecs, default_extensions, default_video_codecs,
 };
+use crate::turn::TurnServer;
 
 /// Default largest datagram: 1200 bytes of UDP payload, what browsers assume for WebRTC.
 pub const DEFAULT_MTU: usize = 1200;
@@ -28,6 +29,10 @@ pub struct RtcConfig {
     pub ice: IceConfig,
     /// STUN servers to gather server-reflexive candidates from.
     pub stun_servers: Vec<SocketAddr>,
+    /// TURN servers to allocate relayed candidates on (RFC 8656, UDP). With
+    /// [`IceConfig::relay_only`](crate::ice::IceConfig::relay_only) every path goes through
+    /// one of them.
+    pub turn_servers: Vec<TurnServer>,
     /// DTLS cipher suites in order of preference.
     pub cipher_suites: Vec<CipherSuite>,
     /// SRTP profiles in order of preference.
@@ -82,6 +87,7 @@ impl RtcConfig {
             certificate,
             ice: IceConfig::default(),
             stun_servers: Vec::new(),
+            turn_servers: Vec::new(),
             cipher_suites: CipherSuite::ALL.to_vec(),
             srtp_profiles: SrtpProfile::ALL.to_vec(),
             sctp,

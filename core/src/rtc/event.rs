@@ -106,6 +106,13 @@ pub enum Event {
     Rtp(RtpPacketEvent),
     /// The peer asked for a keyframe on a track we send (PLI or FIR).
     KeyframeRequest(Mid),
+    /// A TURN allocation failed or was lost: no relayed candidate from `server`.
+    RelayFailed {
+        /// The TURN server.
+        server: SocketAddr,
+        /// Why.
+        error: crate::turn::TurnError,
+    },
     /// The peer connection closed; nothing more will be sent or reported.
     Closed(CloseReason),
 }

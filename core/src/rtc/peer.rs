@@ -13,7 +13,7 @@ use super::media::Media;
 use super::negotiate::Negotiation;
 use super::stats::RtcStats;
 use super::transport::Transport;
-use crate::ice::{Agent, CandidateError, IceConnectionState, IceEvent, Role};
+use crate::ice::{Agent, CandidateError, IceConnectionState, IceEvent, RelayInput, Role};
 use crate::net::{DatagramKind, Receive, Transmit};
 use crate::sctp::LocalInit;
 
@@ -84,6 +84,10 @@ impl Rtc {
             // A server of an unusable family is simply never asked; nothing to report yet.
             let _ = ice.add_stun_server(now, server);
         }
+        for server in &config.turn_servers {
+            // Past the limit or unusable: the allocation is not made, as for STUN servers.
+            let _ = ice.add_turn_server(now, server.clone(), &mut *rng);
+        }
         let mut negotiation = Negotiation::new(&config, ice.local_credentials(), &mut *rng);
         let media = Media::new(&config, &negotiation.local.cname, now);
         // Drawn now so that the first offer or answer can carry our SCTP INIT (SNAP).
@@ -140,7 +144,7 @@ impl Rtc {
         let mut stats = self.stats.clone();
         self.transport.fill_stats(&mut stats);
         self.media.fill_stats(&mut stats);
-        stats.ice = self.ice.stats().clone();
+        stats.ice = self.ice.stats();
         stats
     }
 
@@ -148,7 +152,8 @@ impl Rtc {
     pub fn max_datagram_size(&self) -> usize {
         // DTLS application records may exceed the MTU by the record overhead when SCTP is
         // configured with a larger MTU; leave room for both.
-        self.config.mtu.max(self.config.sctp.mtu) + 128
+        // Relayed datagrams also carry TURN framing.
+        self.config.mtu.max(self.config.sctp.mtu) + 128 + crate::turn::wire::MAX_SEND_OVERHEAD
     }
 
     /// Whether `rx` belongs to this peer connection: a STUN request whose USERNAME starts
@@ -178,6 +183,13 @@ impl Rtc {
         }
         self.stats.datagrams_received += 1;
         self.stats.bytes_received += rx.contents.len() as u64;
+        let rx = match self.ice.handle_relay(now, rx) {
+            RelayInput::Direct(rx) | RelayInput::Relayed(rx) => rx,
+            RelayInput::Consumed => {
+                self.process(now);
+                return;
+            }
+        };
         match rx.kind() {
             DatagramKind::Stun => {
                 if !self.ice.handle_stun(now, &rx, &mut *self.rng) {
@@ -270,9 +282,27 @@ impl Rtc {
         if let Some(t) = self.ice.poll_transmit(now, buf) {
             return Some(t);
         }
+        loop {
+            let Some(t) = self.poll_path(now, buf) else {
+                // Last of all, once closed: release the TURN allocations.
+                return self.ice.poll_release(buf);
+            };
+            // On a relayed pair the datagram is framed for the TURN server; one that cannot
+            // be is dropped (and counted), and the next one tried.
+            if let Some(t) = self.ice.wrap_relayed(now, t, buf) {
+                return Some(t);
+            }
+        }
+    }
+
+    /// The next DTLS, media or SCTP datagram on the selected (or closing) path, unframed,
+    /// leaving room in `buf` for TURN framing when the path is relayed.
+    fn poll_path(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
         // Before nomination, DTLS may start on a valid pair (consent is proven both ways).
         let path = self.ice.selected_pair().or(self.closing_path);
         let (local, remote) = path.or_else(|| self.ice.best_valid_pair())?;
+        let room = buf.len().saturating_sub(self.ice.relay_headroom(local));
+        let buf = &mut buf[..room];
         let transmit = |len| Transmit {
             source: local,
             destination: remote,
@@ -360,6 +390,9 @@ impl Rtc {
             }
             IceEvent::SelectedPairChanged { local, remote } => {
                 self.push_event(Event::SelectedPairChanged { local, remote });
+            }
+            IceEvent::RelayFailed { server, error } => {
+                self.push_event(Event::RelayFailed { server, error });
             }
             _ => {}
         }

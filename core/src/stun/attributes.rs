@@ -57,8 +57,13 @@ impl<T: AsRef<[u8]>> Message<T> {
 
     /// XOR-MAPPED-ADDRESS, decoded (RFC 8489 section 14.2).
     pub fn xor_mapped_address(&self) -> Option<SocketAddr> {
-        let value = self.attribute(AttributeType::XOR_MAPPED_ADDRESS)?;
-        decode_address(value, Some(&self.transaction_id()))
+        self.xor_address(AttributeType::XOR_MAPPED_ADDRESS)
+    }
+
+    /// Any attribute in the XOR-MAPPED-ADDRESS format, decoded: TURN's XOR-PEER-ADDRESS and
+    /// XOR-RELAYED-ADDRESS (RFC 8656 sections 18.3 and 18.5) share it.
+    pub fn xor_address(&self, kind: AttributeType) -> Option<SocketAddr> {
+        decode_address(self.attribute(kind)?, Some(&self.transaction_id()))
     }
 
     /// MAPPED-ADDRESS (RFC 8489 section 14.1), which RFC 3489-era servers send instead of
@@ -218,7 +223,7 @@ fn decode_address(value: &[u8], tid: Option<&TransactionId>) -> Option<SocketAdd
 }
 
 /// Encodes XOR-MAPPED-ADDRESS into `out`, returning the value length (8 or 20).
-pub(super) fn encode_xor_address(
+pub(crate) fn encode_xor_address(
     addr: SocketAddr,
     tid: &TransactionId,
     out: &mut [u8; 20],

@@ -88,9 +88,19 @@ impl<'a> MessageBuilder<'a> {
 
     /// Adds XOR-MAPPED-ADDRESS for `addr` (RFC 8489 section 14.2).
     pub fn add_xor_mapped_address(&mut self, addr: SocketAddr) -> Result<(), WireError> {
+        self.add_xor_address(AttributeType::XOR_MAPPED_ADDRESS, addr)
+    }
+
+    /// Adds an attribute of type `kind` holding `addr` in the XOR-MAPPED-ADDRESS format (TURN's
+    /// XOR-PEER-ADDRESS, RFC 8656 section 18.3).
+    pub fn add_xor_address(
+        &mut self,
+        kind: AttributeType,
+        addr: SocketAddr,
+    ) -> Result<(), WireError> {
         let mut value = [0; 20];
         let len = encode_xor_address(addr, &self.tid, &mut value);
-        self.add_raw(AttributeType::XOR_MAPPED_ADDRESS, &value[..len])
+        self.add_raw(kind, &value[..len])
     }
 
     /// Adds PRIORITY (RFC 8445 section 16.1).

@@ -451,7 +451,7 @@ fn close_sends_nothing() {
     assert_eq!(net.a.agent.selected_pair(), None);
     let mut buf = [0; 1500];
     assert!(net.a.agent.poll_transmit(net.now, &mut buf).is_none());
-    let before = net.a.agent.stats().clone();
+    let before = net.a.agent.stats();
     net.run_for(Duration::from_secs(10));
     assert_eq!(net.a.agent.stats().checks_sent, before.checks_sent);
     assert_eq!(net.a.agent.stats().responses_sent, before.responses_sent);
