@@ -17,8 +17,8 @@
 //!   addresses to bind in [`driver::host`]); `sansrtc-tokio`, `sansrtc-mio` and `sansrtc-smol`
 //!   run an `Rtc` or an `Endpoint` on real sockets, one per host address when asked.
 //!
-//! Underneath, each protocol is a module with its own machine: [`ice`], [`stun`], [`dtls`],
-//! [`srtp`], [`rtp`], [`sctp`], [`datachannel`], and [`sdp`] for descriptions.
+//! Underneath, each protocol is a module with its own machine: [`ice`], [`stun`], [`turn`],
+//! [`dtls`], [`srtp`], [`rtp`], [`sctp`], [`datachannel`], and [`sdp`] for descriptions.
 //!
 //! # The drain rule
 //!

@@ -291,9 +291,14 @@ impl Agent {
         self.selected.as_ref().map(|s| (s.local, s.remote))
     }
 
-    /// The local candidates of the current session: hosts, server-reflexive and peer-reflexive.
+    /// The local candidates of the current session to signal: hosts, server-reflexive,
+    /// relayed and peer-reflexive (with [`IceConfig::relay_only`], only relayed and
+    /// peer-reflexive ones learned through the relay).
     pub fn local_candidates(&self) -> impl Iterator<Item = &Candidate> {
-        self.local.iter()
+        let relay_only = self.config.relay_only;
+        self.local
+            .iter()
+            .filter(move |c| !relay_only || c.kind() != CandidateKind::Host)
     }
 
     /// Counters of what the agent received, sent and dropped.
