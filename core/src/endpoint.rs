@@ -10,6 +10,10 @@
 //! Peers that close or fail are reported ([`Event::Closed`] or a [`PeerState::Failed`] state
 //! change) and then removed; peers that never connect are closed after
 //! [`EndpointConfig::connect_timeout`].
+//!
+//! Its peers do not use TURN: they share one socket, a TURN server keeps one allocation per
+//! client address (RFC 8656 section 2.2), and what it relays comes from its own address, not
+//! the peer's. Give a peer that needs a relay its own socket (a driver's `bind_rtc`).
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
