@@ -17,6 +17,7 @@ use crate::stun::{Class, MessageBuilder, Method, TransactionId};
 
 mod harness;
 mod props;
+mod relay;
 mod review;
 mod sessions;
 

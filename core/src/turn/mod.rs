@@ -33,7 +33,7 @@ mod client;
 mod config;
 mod stats;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 pub mod wire;
 
 pub(crate) use client::{AllocEvent, Allocation, State};

@@ -13,27 +13,27 @@ use super::wire::*;
 use super::{TurnError, TurnServer};
 use crate::stun::{AttributeType, Class, Message, MessageBuilder, Method, long_term_key};
 
-const USER: &str = "alice";
-const PASS: &str = "secret";
-const REALM: &str = "example.org";
+pub(crate) const USER: &str = "alice";
+pub(crate) const PASS: &str = "secret";
+pub(crate) const REALM: &str = "example.org";
 
-fn server_addr() -> SocketAddr {
+pub(crate) fn server_addr() -> SocketAddr {
     "192.0.2.10:3478".parse().unwrap()
 }
 fn base() -> SocketAddr {
     "10.0.0.2:5000".parse().unwrap()
 }
-fn relayed() -> SocketAddr {
+pub(crate) fn relayed() -> SocketAddr {
     "192.0.2.10:49152".parse().unwrap()
 }
-fn mapped() -> SocketAddr {
+pub(crate) fn mapped() -> SocketAddr {
     "198.51.100.2:6000".parse().unwrap()
 }
 fn peer() -> SocketAddr {
     "203.0.113.9:7000".parse().unwrap()
 }
 
-fn key() -> [u8; 16] {
+pub(crate) fn key() -> [u8; 16] {
     long_term_key(USER, REALM, PASS)
 }
 
@@ -51,7 +51,7 @@ fn next_request(a: &mut Allocation) -> Option<Vec<u8>> {
 }
 
 /// A response to `request` of `class`, built by `attrs`, signed with `key` when given.
-fn respond(
+pub(crate) fn respond(
     request: &[u8],
     class: Class,
     key: Option<&[u8; 16]>,
@@ -68,7 +68,7 @@ fn respond(
     buf[..n].to_vec()
 }
 
-fn challenge(request: &[u8], nonce: &str) -> Vec<u8> {
+pub(crate) fn challenge(request: &[u8], nonce: &str) -> Vec<u8> {
     respond(request, Class::Error, None, |b| {
         b.add_error_code(401, "Unauthorized").unwrap();
         b.add_raw(AttributeType::REALM, REALM.as_bytes()).unwrap();
@@ -76,7 +76,7 @@ fn challenge(request: &[u8], nonce: &str) -> Vec<u8> {
     })
 }
 
-fn allocated(request: &[u8], lifetime: u32) -> Vec<u8> {
+pub(crate) fn allocated(request: &[u8], lifetime: u32) -> Vec<u8> {
     respond(request, Class::Success, Some(&key()), |b| {
         b.add_xor_address(XOR_RELAYED_ADDRESS, relayed()).unwrap();
         b.add_xor_mapped_address(mapped()).unwrap();
