@@ -65,7 +65,7 @@ impl Setup {
     }
 
     /// Hands the agent a datagram from the TURN server.
-    fn from_server(&mut self, bytes: &[u8]) -> Option<(SocketAddr, SocketAddr, Vec<u8>)> {
+    fn deliver_from_server(&mut self, bytes: &[u8]) -> Option<(SocketAddr, SocketAddr, Vec<u8>)> {
         let mut bytes = bytes.to_vec();
         let rx = Receive::udp(server_addr(), host(), &mut bytes);
         match self.agent.handle_relay(self.now, rx) {
@@ -86,9 +86,9 @@ impl Setup {
     /// Runs the 401 and the authenticated Allocate.
     fn allocate(&mut self) {
         let first = self.request();
-        assert!(self.from_server(&challenge(&first, "n")).is_none());
+        assert!(self.deliver_from_server(&challenge(&first, "n")).is_none());
         let second = self.request();
-        assert!(self.from_server(&allocated(&second, 600)).is_none());
+        assert!(self.deliver_from_server(&allocated(&second, 600)).is_none());
     }
 }
 
@@ -108,9 +108,9 @@ fn relay_only_agent_signals_the_relayed_candidate_alone() {
             .any(|e| matches!(e, IceEvent::LocalCandidate(_) | IceEvent::GatheringComplete)),
         "no host candidate, and gathering waits for the allocation: {before:?}"
     );
-    assert!(s.from_server(&challenge(&first, "n")).is_none());
+    assert!(s.deliver_from_server(&challenge(&first, "n")).is_none());
     let second = s.request();
-    assert!(s.from_server(&allocated(&second, 600)).is_none());
+    assert!(s.deliver_from_server(&allocated(&second, 600)).is_none());
     s.tick();
     let events = s.events();
     let candidate = events.iter().find_map(|e| match e {
@@ -148,7 +148,7 @@ fn checks_go_through_the_server_and_answers_come_back_relayed() {
         Some(peer().ip())
     );
     assert!(
-        s.from_server(&respond(&permission, Class::Success, Some(&key()), |_| {}))
+        s.deliver_from_server(&respond(&permission, Class::Success, Some(&key()), |_| {}))
             .is_none()
     );
 
@@ -204,7 +204,8 @@ fn checks_go_through_the_server_and_answers_come_back_relayed() {
     b.add_xor_address(XOR_PEER_ADDRESS, peer()).unwrap();
     b.add_raw(DATA_ATTR, &answer[..n]).unwrap();
     let len = b.finish();
-    let (source, destination, mut inner) = s.from_server(&data[..len]).expect("relayed data");
+    let (source, destination, mut inner) =
+        s.deliver_from_server(&data[..len]).expect("relayed data");
     assert_eq!((source, destination), (peer(), relayed()));
     let rx = Receive::udp(source, destination, &mut inner);
     assert!(s.agent.handle_stun(s.now, &rx, &mut s.rng));
@@ -217,9 +218,9 @@ fn checks_go_through_the_server_and_answers_come_back_relayed() {
 fn a_refused_allocation_is_reported_and_gathering_completes_without_it() {
     let mut s = Setup::new(true, "wrong");
     let first = s.request();
-    s.from_server(&challenge(&first, "n"));
+    s.deliver_from_server(&challenge(&first, "n"));
     let second = s.request();
-    s.from_server(&challenge(&second, "n"));
+    s.deliver_from_server(&challenge(&second, "n"));
     s.tick();
     let events = s.events();
     assert!(events.contains(&IceEvent::RelayFailed {
