@@ -150,7 +150,10 @@ impl Agent {
             transport: t.transport,
             len,
         };
-        self.arm_timers();
+        // A first send to a peer asks for a channel (and a permission): time that request.
+        if relay.has_queued() {
+            self.arm_timers();
+        }
         Some(wrapped)
     }
 

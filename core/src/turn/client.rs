@@ -205,6 +205,11 @@ impl Allocation {
         self.state == State::Released && self.relayed == Some(addr)
     }
 
+    /// Whether requests wait for [`poll_transmit`](Self::poll_transmit).
+    pub(crate) fn has_queued(&self) -> bool {
+        !self.outbox.is_empty()
+    }
+
     pub(crate) fn stats(&self) -> &TurnStats {
         &self.stats
     }
@@ -313,6 +318,10 @@ impl Allocation {
                 .map(|c| (c.peer, range))
         } else {
             let msg = Message::new_checked(datagram).ok()?;
+            if (msg.class(), msg.method()) != (Class::Indication, wire::DATA) {
+                // Not relayed data (a STUN answer, when the server is also our STUN server).
+                return None;
+            }
             wire::parse_data_indication(&msg)
         };
         match relayed {
