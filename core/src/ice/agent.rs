@@ -550,6 +550,7 @@ impl Agent {
         for g in &mut self.gathers {
             g.state = GatherState::Pending;
         }
+        self.reallocate_failed(now);
         self.gathering_reported = false;
         self.last_activity = None;
         if self.selected.is_none() && self.state != IceConnectionState::New {
@@ -608,10 +609,11 @@ impl Agent {
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) should next be called: never earlier than
-    /// the latest `now` seen (if something is due, that `now`), and `None` when closed or
-    /// failed. Changes after every `handle_*` call and command.
+    /// the latest `now` seen (if something is due, that `now`), and `None` when closed, or
+    /// failed without TURN allocations to keep alive. Changes after every `handle_*` call and
+    /// command.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        if !self.is_active() {
+        if self.is_closed() {
             return None;
         }
         self.timers.next().map(|t| t.max(self.last_now))

@@ -13,6 +13,7 @@ use smallvec::SmallVec;
 
 use crate::ice::agent::{Agent, MAX_LOCAL_CANDIDATES, same_family};
 use crate::ice::checklist::Added;
+use crate::ice::pair::PairState;
 use crate::ice::{Candidate, CandidateError, CandidateKind, IceEvent};
 use crate::net::{DatagramKind, Receive, Transmit};
 use crate::stun::{Message, is_stun};
@@ -136,10 +137,12 @@ impl Agent {
             return Some(t);
         }
         let now = self.clamp(now);
+        // A failed allocation's address is matched too: what would leave from it is dropped
+        // (and counted), never sent unframed from the host socket.
         let Some(relay) = self
             .relays
             .iter_mut()
-            .find(|a| a.relayed() == Some(t.source) || a.released_from(t.source))
+            .find(|a| a.last_relayed() == Some(t.source))
         else {
             return Some(t);
         };
@@ -160,11 +163,7 @@ impl Agent {
     /// How many bytes to leave free after a datagram sent from `local` for
     /// [`wrap_relayed`](Self::wrap_relayed) to frame it: 0 unless `local` is relayed.
     pub fn relay_headroom(&self, local: SocketAddr) -> usize {
-        if self
-            .relays
-            .iter()
-            .any(|a| a.relayed() == Some(local) || a.released_from(local))
-        {
+        if self.relays.iter().any(|a| a.last_relayed() == Some(local)) {
             wire::MAX_SEND_OVERHEAD
         } else {
             0
@@ -281,12 +280,52 @@ impl Agent {
                 }
                 AllocEvent::Failed(error) => {
                     if let Some(relayed) = self.relays[i].last_relayed() {
-                        self.local.retain(|c| c.addr() != relayed);
+                        self.drop_relayed(relayed);
                     }
                     self.events
                         .push_back(IceEvent::RelayFailed { server, error });
                 }
             }
+        }
+    }
+
+    /// A relayed address is gone: its candidate and pairs fail, and a path selected on it is
+    /// lost as if consent had expired (the application may restart ICE, which allocates
+    /// again).
+    fn drop_relayed(&mut self, relayed: SocketAddr) {
+        self.local.retain(|c| c.addr() != relayed);
+        for p in self
+            .checklist
+            .pairs
+            .iter_mut()
+            .filter(|p| p.local == relayed)
+        {
+            p.state = PairState::Failed;
+            p.valid = false;
+            p.check = None;
+            p.triggered = None;
+            p.nominate_on_success = false;
+        }
+        if self.selected.as_ref().is_some_and(|s| s.local == relayed) {
+            self.fail();
+        }
+    }
+
+    /// Replaces failed allocations by new ones on the same server and base (ICE restart).
+    pub(crate) fn reallocate_failed(&mut self, now: Instant) {
+        let failed: SmallVec<[(TurnServer, SocketAddr); 4]> = self
+            .relays
+            .iter()
+            .filter(|a| matches!(a.state(), State::Failed(_)))
+            .map(|a| (a.server_config().clone(), a.base()))
+            .collect();
+        if failed.is_empty() {
+            return;
+        }
+        self.relays
+            .retain(|a| !matches!(a.state(), State::Failed(_)));
+        for (server, base) in failed {
+            self.allocate(now, server, base);
         }
     }
 

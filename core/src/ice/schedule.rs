@@ -21,11 +21,16 @@ impl Agent {
     /// Failed transitions. Early or repeated calls do nothing.
     pub fn handle_timeout(&mut self, now: Instant, rng: &mut dyn CryptoRng) {
         let now = self.clamp(now);
+        if self.is_closed() {
+            return;
+        }
+        // Failed or not, TURN allocations are kept alive for an ICE restart.
+        self.run_relays(now);
         if !self.is_active() {
+            self.arm_timers();
             return;
         }
         self.run_transactions(now);
-        self.run_relays(now);
         if self.is_active() {
             self.pace(now, rng);
             self.maybe_nominate(now, rng);
@@ -301,6 +306,9 @@ impl Agent {
         self.update_state();
         if !self.is_active() {
             self.timers.stop_all();
+            if !self.is_closed() {
+                self.timers.set_opt(Timer::Relay, self.relay_deadline());
+            }
             return;
         }
         let now = self.last_now;

@@ -178,6 +178,10 @@ impl Allocation {
         self.server.addr
     }
 
+    pub(crate) fn server_config(&self) -> &TurnServer {
+        &self.server
+    }
+
     pub(crate) fn base(&self) -> SocketAddr {
         self.base
     }
@@ -197,12 +201,6 @@ impl Allocation {
     /// The relayed address this allocation had, whatever its state now.
     pub(crate) fn last_relayed(&self) -> Option<SocketAddr> {
         self.relayed
-    }
-
-    /// Whether the allocation is released and `addr` was its relayed address (the closing
-    /// datagrams of a peer connection still go out through it).
-    pub(crate) fn released_from(&self, addr: SocketAddr) -> bool {
-        self.state == State::Released && self.relayed == Some(addr)
     }
 
     /// Whether requests wait for [`poll_transmit`](Self::poll_transmit).

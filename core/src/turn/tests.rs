@@ -386,7 +386,10 @@ fn release_sends_a_zero_lifetime_refresh_once() {
     msg.check_integrity(&key()).unwrap();
     assert_eq!(next_request(&mut a), None);
     assert_eq!(a.poll_timeout(), None);
-    assert!(a.released_from(relayed()));
+    assert_eq!(
+        (a.state(), a.last_relayed()),
+        (State::Released, Some(relayed()))
+    );
 }
 
 #[test]

@@ -5,4 +5,7 @@ mod peer;
 mod scenario;
 
 pub use peer::{IcePeer, StunServer};
-pub use scenario::{IceScenario, NatKind, STUN_SERVER, ScenarioConfig, Signalling, is_connected};
+pub use scenario::{
+    IceScenario, NatKind, STUN_SERVER, ScenarioConfig, Signalling, TURN_CREDENTIALS, TURN_SERVER,
+    is_connected,
+};

@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use rand_chacha::ChaCha20Rng;
-use sansrtc::ice::{Agent, Candidate, IceConnectionState, IceEvent};
+use sansrtc::ice::{Agent, Candidate, IceConnectionState, IceEvent, RelayInput};
 use sansrtc::net::{Receive, Transmit};
 use sansrtc::stun::{Responder, ResponderConfig};
 
@@ -102,6 +102,12 @@ impl Peer for IcePeer {
         if let Some(captured) = &mut self.captured {
             captured.push(rx.contents.to_vec());
         }
+        // TURN traffic first: relayed data comes back addressed to the relayed candidate,
+        // control messages are taken in (a no-op without TURN servers).
+        let rx = match self.agent.handle_relay(now, rx) {
+            RelayInput::Direct(rx) | RelayInput::Relayed(rx) => rx,
+            RelayInput::Consumed => return self.drain_events(now),
+        };
         // Only STUN is expected here; the agent counts what is not for it.
         self.agent.handle_stun(now, &rx, &mut self.rng);
         self.drain_events(now);

@@ -6,7 +6,9 @@
 //! `198.51.100.1` and `198.51.100.2`). Agent `a` is controlling, `b` controlled (unless the
 //! config says otherwise). Signalling is out of band and instant: credentials are exchanged at
 //! the start, candidates trickle across after every simulator step (or all at once after
-//! gathering, for [`Signalling::AfterGathering`]).
+//! gathering, for [`Signalling::AfterGathering`]). With [`ScenarioConfig::use_turn_server`], a
+//! public TURN server ([`TurnRelay`]) at `203.0.113.3:3478` gives both agents relayed
+//! candidates.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
@@ -14,10 +16,14 @@ use std::time::{Duration, Instant};
 use sansrtc::ice::{Agent, Candidate, IceConfig, IceConnectionState, Role};
 
 use crate::ice::{IcePeer, StunServer};
-use crate::sim::{HostId, LinkConfig, NatConfig, NatId, Realm, Sim};
+use crate::sim::{HostId, LinkConfig, NatConfig, NatId, Realm, Sim, TurnRelay};
 
 /// The STUN server's address in every scenario.
 pub const STUN_SERVER: &str = "203.0.113.1:3478";
+/// The TURN server's address, when the scenario has one.
+pub const TURN_SERVER: &str = "203.0.113.3:3478";
+/// The TURN server's realm, user and password.
+pub const TURN_CREDENTIALS: [&str; 3] = ["sansrtc.sim", "sim-user", "sim-password"];
 
 /// The NAT in front of one agent, named by RFC 4787 mapping and filtering behaviour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +107,9 @@ pub struct ScenarioConfig {
     pub role_b: Role,
     /// Whether the agents gather server-reflexive candidates from the STUN server.
     pub use_stun_server: bool,
+    /// Whether a public TURN server ([`TURN_SERVER`]) is added and both agents allocate
+    /// relayed candidates on it (off by default).
+    pub use_turn_server: bool,
     /// How candidates are signalled.
     pub signalling: Signalling,
     /// The agents' addresses when behind a NAT (private realms may reuse addresses).
@@ -122,6 +131,7 @@ impl ScenarioConfig {
             role_a: Role::Controlling,
             role_b: Role::Controlled,
             use_stun_server: true,
+            use_turn_server: false,
             signalling: Signalling::Trickle,
             private_ips: ["10.0.1.2", "10.0.2.2"],
         }
@@ -152,6 +162,8 @@ pub struct IceScenario {
     pub b: HostId,
     /// The STUN server's host.
     pub stun: HostId,
+    /// The TURN server's host, with [`ScenarioConfig::use_turn_server`].
+    pub turn: Option<HostId>,
     /// NATs in front of `a` and `b`, where there are any.
     pub nats: [Option<NatId>; 2],
     signalling: Signalling,
@@ -191,6 +203,9 @@ impl IceScenario {
             ),
         ];
         let now = sim.now();
+        let turn_addr: SocketAddr = TURN_SERVER.parse().expect("constant address");
+        let [turn_realm, user, password] = TURN_CREDENTIALS;
+        let relay = TurnRelay::new(turn_addr, turn_realm, user, password);
         for (i, (name, nat, link, ice, role)) in sides.into_iter().enumerate() {
             let (realm, local_ip) = match nat.config() {
                 None => (Realm::Public, ip(["203.0.113.10", "203.0.113.20"][i])),
@@ -212,6 +227,11 @@ impl IceScenario {
                     .add_stun_server(now, stun_addr)
                     .expect("stun server accepted");
             }
+            if config.use_turn_server && !ice.lite {
+                agent
+                    .add_turn_server(now, relay.client_config(), &mut rng)
+                    .expect("turn server accepted");
+            }
             let mut peer = IcePeer::new(agent, rng);
             peer.drain_events(now);
             hosts[i] = Some(sim.add_host(name, &[local_ip], realm, link, peer));
@@ -219,12 +239,18 @@ impl IceScenario {
         let [Some(a), Some(b)] = hosts else {
             unreachable!("both hosts were added above")
         };
+        // Added last, so that scenarios without it keep their hosts' indices (and link seeds).
+        let turn = config.use_turn_server.then(|| {
+            let link = LinkConfig::with_latency(Duration::from_millis(5));
+            sim.add_host("turn", &[turn_addr.ip()], Realm::Public, link, relay)
+        });
 
         let mut scenario = Self {
             sim,
             a,
             b,
             stun,
+            turn,
             nats,
             signalling: config.signalling,
             ended: [false, false],
@@ -266,6 +292,11 @@ impl IceScenario {
             self.peer_mut(host).drain_events(now);
         }
         self.signal();
+    }
+
+    /// The TURN server, with [`ScenarioConfig::use_turn_server`].
+    pub fn turn_server(&self) -> Option<&TurnRelay> {
+        self.turn.map(|host| self.sim.peer::<TurnRelay>(host))
     }
 
     /// The current connection state of the agent on `host`.
@@ -358,6 +389,9 @@ impl IceScenario {
                 out += &format!("{name} {:?} {e:?}\n", *t - self.sim.epoch());
             }
             out += &format!("{name} {:?}\n", self.agent(host).stats());
+        }
+        if let Some(turn) = self.turn_server() {
+            out += &format!("turn {:?}\n", turn.stats);
         }
         out
     }

@@ -25,6 +25,8 @@
 //!   addresses, size, verdict and a hash of the bytes); [`Sim::record_trace`] also keeps the
 //!   entries for printing. [`Sim::stats`] counts sent, delivered, duplicated and dropped by
 //!   cause.
+//! - **TURN.** [`TurnRelay`] ([`turn_server`]) is a minimal TURN server (RFC 8656 over UDP) to
+//!   put on a public host, so that ICE agents and peer connections get relayed candidates.
 //! - **No allocation per datagram** in steady state: bytes travel in pooled buffers, the event
 //!   queue is reused, the trace hash is a running value (recording off). NATs allocate when
 //!   they create a mapping. `tests/sim_alloc.rs` checks this with a counting allocator.
@@ -91,11 +93,13 @@ mod queue;
 pub mod seed;
 pub mod testing;
 pub mod trace;
+pub mod turn_server;
 
 pub use self::link::{LinkConfig, LinkDirection, LossModel};
 pub use self::nat::{FilteringBehavior, MappingBehavior, MappingInfo, NatConfig, PortAllocation};
 pub use self::seed::{peer_rng, replay_hint, seed_from_env};
 pub use self::trace::{DropCause, DropCounts, Stats, TraceEntry, Verdict};
+pub use self::turn_server::{TurnRelay, TurnRelayStats};
 
 /// Anything the simulator drives: a sans-IO machine with the sansrtc vocabulary.
 ///
