@@ -160,15 +160,20 @@ pub(crate) struct Selected {
 ///   [`state`](Self::state), [`is_lite`](Self::is_lite),
 ///   [`selected_pair`](Self::selected_pair), [`local_candidates`](Self::local_candidates),
 ///   [`stats`](Self::stats).
-/// - Network input: [`handle_stun`](Self::handle_stun). Timers:
+/// - Network input: [`handle_stun`](Self::handle_stun), after
+///   [`handle_relay`](Self::handle_relay) has unwrapped what TURN servers relayed. Timers:
 ///   [`handle_timeout`](Self::handle_timeout).
 /// - Commands: [`set_remote_credentials`](Self::set_remote_credentials),
 ///   [`add_host_address`](Self::add_host_address), [`add_stun_server`](Self::add_stun_server),
+///   [`add_turn_server`](Self::add_turn_server),
 ///   [`add_remote_candidate`](Self::add_remote_candidate),
 ///   [`end_of_remote_candidates`](Self::end_of_remote_candidates),
 ///   [`restart`](Self::restart), [`close`](Self::close).
 /// - Output: [`poll_transmit`](Self::poll_transmit), [`poll_event`](Self::poll_event),
-///   [`poll_timeout`](Self::poll_timeout).
+///   [`poll_timeout`](Self::poll_timeout); for a caller that sends on the selected pair
+///   itself, [`wrap_relayed`](Self::wrap_relayed) with
+///   [`relay_headroom`](Self::relay_headroom), and [`poll_release`](Self::poll_release) after
+///   [`close`](Self::close).
 #[derive(Debug)]
 pub struct Agent {
     pub(crate) config: IceConfig,

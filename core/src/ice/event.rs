@@ -70,8 +70,9 @@ pub enum IceEvent {
     LocalCandidate(Candidate),
     /// Every local candidate of this generation has been reported (signal end-of-candidates).
     GatheringComplete,
-    /// A new pair is selected: send application data from `local` (a base, so the driver's
-    /// socket address) to `remote`. Also reported after an ICE restart when the new session's
+    /// A new pair is selected: send application data from `local` (a base: the driver's
+    /// socket address, or a relayed address, whose datagrams go through
+    /// [`Agent::wrap_relayed`](super::Agent::wrap_relayed)) to `remote`. Also reported after an ICE restart when the new session's
     /// pair is selected, even if it has the same addresses as the old one.
     SelectedPairChanged {
         /// The local base.
