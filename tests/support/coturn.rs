@@ -2,8 +2,8 @@
 //! `#[path]`).
 //!
 //! [`Coturn::start`] runs Debian's `turnserver` as a child in the foreground, on a free UDP port of
-//! 127.0.0.1, with no configuration file and only what a TURN client test needs: UDP on
-//! 127.0.0.1 for listening and relaying, the long-term credential mechanism with one user
+//! 127.0.0.1 (or of ::1, [`Coturn::start_on`]), with no configuration file and only what a TURN
+//! client test needs: UDP on that address for listening and relaying, the long-term credential mechanism with one user
 //! ([`Coturn::username`], [`Coturn::password`], [`Coturn::realm`]), and loopback peers allowed.
 //! No TCP, TLS, DTLS, CLI or RFC 5780 listeners, no other interface, no database but an SQLite
 //! file in the server's own scratch directory (so it runs as any user). It returns once the
@@ -14,7 +14,7 @@
 use std::collections::hash_map::RandomState;
 use std::fs::{self, File};
 use std::hash::BuildHasher;
-use std::net::{SocketAddr, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -39,7 +39,7 @@ const MAGIC_COOKIE: u32 = 0x2112_A442;
 
 /// A running coturn server on loopback; stopped and cleaned up on drop.
 pub(crate) struct Coturn {
-    /// The UDP address it listens on (127.0.0.1, a free port).
+    /// The UDP address it listens on (127.0.0.1 or ::1, a free port).
     pub(crate) addr: SocketAddr,
     /// The long-term credential user name.
     #[allow(dead_code, reason = "not every test binary authenticates")]
@@ -60,10 +60,17 @@ impl Coturn {
     ///
     /// Panics (with the server's log) if `turnserver` is missing, exits, or never answers.
     pub(crate) fn start() -> Self {
+        Self::start_on(IpAddr::V4(Ipv4Addr::LOCALHOST))
+    }
+
+    /// [`start`](Self::start) on another loopback address (`::1` for IPv6): listening and
+    /// relaying there.
+    pub(crate) fn start_on(ip: IpAddr) -> Self {
+        assert!(ip.is_loopback(), "coturn runs on loopback only, not {ip}");
         let turnserver = require_turnserver();
         for attempt in 1..=PORT_ATTEMPTS {
-            let port = free_udp_port();
-            let mut server = spawn(&turnserver, port);
+            let port = free_udp_port(ip);
+            let mut server = spawn(&turnserver, ip, port);
             match server.wait_ready() {
                 Ready::Yes => return server,
                 // Another process bound the port between our probe and the server's bind.
@@ -90,7 +97,8 @@ impl Coturn {
     /// Sends Binding requests until a Binding success response with the same transaction ID
     /// arrives. Panics with the log if the server exits or stays silent.
     fn wait_ready(&mut self) -> Ready {
-        let socket = UdpSocket::bind("127.0.0.1:0").expect("bind the coturn readiness probe");
+        let socket = UdpSocket::bind(SocketAddr::new(self.addr.ip(), 0))
+            .expect("bind the coturn readiness probe");
         socket
             .set_read_timeout(Some(PROBE_INTERVAL))
             .expect("set the probe's read timeout");
@@ -166,8 +174,8 @@ enum Ready {
     PortTaken,
 }
 
-/// Spawns `turnserver` on `port` with its own scratch directory.
-fn spawn(turnserver: &Path, port: u16) -> Coturn {
+/// Spawns `turnserver` on `ip` and `port` with its own scratch directory.
+fn spawn(turnserver: &Path, ip: IpAddr, port: u16) -> Coturn {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
     let dir = env::temp_dir().join(format!("sansrtc-coturn-{}-{n}", process::id()));
@@ -179,7 +187,8 @@ fn spawn(turnserver: &Path, port: u16) -> Coturn {
     let mut command = Command::new(turnserver);
     command
         .arg("-n") // no configuration file: the command line is all of it
-        .args(["--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1"])
+        .arg(format!("--listening-ip={ip}"))
+        .arg(format!("--relay-ip={ip}"))
         .arg(format!("--listening-port={port}"))
         .arg(format!("--min-port={}", RELAY_PORTS.0))
         .arg(format!("--max-port={}", RELAY_PORTS.1))
@@ -210,7 +219,7 @@ fn spawn(turnserver: &Path, port: u16) -> Coturn {
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start coturn ({command:?}): {e}"));
     Coturn {
-        addr: SocketAddr::from(([127, 0, 0, 1], port)),
+        addr: SocketAddr::new(ip, port),
         username: username.to_owned(),
         password: password.to_owned(),
         realm: realm.to_owned(),
@@ -234,11 +243,11 @@ fn require_turnserver() -> PathBuf {
         })
 }
 
-/// A UDP port that was free on 127.0.0.1 a moment ago.
-fn free_udp_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
+/// A UDP port that was free on `ip` a moment ago.
+fn free_udp_port(ip: IpAddr) -> u16 {
+    UdpSocket::bind(SocketAddr::new(ip, 0))
         .and_then(|s| s.local_addr())
-        .expect("find a free UDP port on 127.0.0.1")
+        .unwrap_or_else(|e| panic!("find a free UDP port on {ip}: {e}"))
         .port()
 }
 

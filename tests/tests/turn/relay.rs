@@ -3,7 +3,7 @@
 //! messages; a wrong password is reported, not hidden.
 
 use std::collections::HashMap;
-use std::net::{SocketAddr, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
 use rand_chacha::ChaCha20Rng;
@@ -31,11 +31,12 @@ struct Peer {
 
 impl Peer {
     fn new(seed: u64, server: TurnServer, now: Instant, cert_b: bool) -> Self {
+        let ip = server.addr.ip();
         let (a, b) = certificates();
         let mut config = RtcConfig::new(if cert_b { b } else { a });
         config.ice = IceConfig::default().relay_only(true);
         config.turn_servers = vec![server];
-        let socket = UdpSocket::bind("127.0.0.1:0").expect("bind loopback");
+        let socket = UdpSocket::bind(SocketAddr::new(ip, 0)).expect("bind loopback");
         socket.set_nonblocking(true).unwrap();
         let addr = socket.local_addr().unwrap();
         let mut rtc = Rtc::new(config, now, Box::new(ChaCha20Rng::seed_from_u64(seed)));
@@ -109,7 +110,17 @@ fn run(
 
 #[test]
 fn turn_coturn_relay_only_peers_echo_messages() {
-    let coturn = Coturn::start();
+    relay_only_echo(IpAddr::V4(Ipv4Addr::LOCALHOST));
+}
+
+/// The same over IPv6: the allocations ask for an IPv6 relay (REQUESTED-ADDRESS-FAMILY).
+#[test]
+fn turn_coturn_relay_only_peers_echo_messages_ipv6() {
+    relay_only_echo(IpAddr::V6(Ipv6Addr::LOCALHOST));
+}
+
+fn relay_only_echo(ip: IpAddr) {
+    let coturn = Coturn::start_on(ip);
     let server = TurnServer::new(coturn.addr, &coturn.username, &coturn.password);
     let now = Instant::now();
     let mut a = Peer::new(1, server.clone(), now, false);
