@@ -1,17 +1,23 @@
 //! Two [`Rtc`]s in memory with no network between them: every datagram one writes is handed
-//! to the other at once, and time moves a millisecond a step. For the allocation-counting
-//! tests, where the simulator's own bookkeeping would blur the count.
+//! to the other at once (or, with [`MemoryPair::relayed`], to a [`TurnRelay`] that hands it
+//! on), and time moves a millisecond a step. For the allocation-counting tests, where the
+//! simulator's own bookkeeping would blur the count.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
-use sansrtc::net::Receive;
+use sansrtc::ice::IceConfig;
+use sansrtc::net::{Receive, Transmit};
 use sansrtc::rtc::Event;
 use sansrtc::{Rtc, RtcConfig};
 
 use crate::rtc::certificates;
+use crate::sim::{Peer, TurnRelay};
+
+/// The TURN server of [`MemoryPair::relayed`].
+const RELAY: &str = "127.0.0.100:3478";
 
 /// The pair; `a` at 127.0.0.1:5000, `b` at 127.0.0.2:5000 (addresses only: nothing is sent
 /// on a socket).
@@ -22,6 +28,8 @@ pub struct MemoryPair {
     pub b: Rtc,
     /// The virtual time.
     pub now: Instant,
+    /// The TURN server both peers relay through, if any.
+    pub relay: Option<TurnRelay>,
     buf: Vec<u8>,
     rx: Vec<u8>,
 }
@@ -44,9 +52,31 @@ impl MemoryPair {
             a,
             b,
             now,
+            relay: None,
             buf: vec![0; 2048],
             rx: vec![0; 2048],
         }
+    }
+
+    /// As [`new`](Self::new), but both peers are relay-only through a [`TurnRelay`] in memory;
+    /// returns once both have their relayed candidate (negotiate next).
+    pub fn relayed(configure: impl Fn(&mut RtcConfig)) -> Self {
+        let server = TurnRelay::new(relay_addr(), "memory", "user", "pass");
+        let client = server.client_config();
+        let mut pair = Self::new(|c| {
+            c.ice = IceConfig::default().relay_only(true);
+            c.turn_servers = vec![client.clone()];
+            configure(c);
+        });
+        pair.relay = Some(server);
+        let mut gathered = 0;
+        for _ in 0..10_000 {
+            pair.step(|_, e| gathered += u32::from(matches!(e, Event::GatheringComplete)));
+            if gathered == 2 {
+                return pair;
+            }
+        }
+        panic!("the peers did not gather their relayed candidates");
     }
 
     /// `a` offers, `b` answers, `a` takes the answer.
@@ -78,20 +108,30 @@ impl MemoryPair {
                 rtc.handle_timeout(now);
             }
         }
+        if let Some(relay) = &mut self.relay
+            && relay.poll_timeout().is_some_and(|at| at <= now)
+        {
+            relay.handle_timeout(now);
+        }
         loop {
             let mut moved = false;
-            for to_b in [true, false] {
-                let (src, dst) = if to_b {
-                    (&mut self.a, &mut self.b)
-                } else {
-                    (&mut self.b, &mut self.a)
-                };
-                while let Some(t) = src.poll_transmit(now, &mut self.buf) {
-                    let bytes = &mut self.rx[..t.len];
-                    bytes.copy_from_slice(&self.buf[..t.len]);
-                    dst.handle_datagram(now, Receive::udp(t.source, t.destination, bytes));
+            for from_a in [true, false] {
+                loop {
+                    let src = if from_a { &mut self.a } else { &mut self.b };
+                    let Some(t) = src.poll_transmit(now, &mut self.buf) else {
+                        break;
+                    };
+                    self.deliver(t);
                     moved = true;
                 }
+            }
+            while let Some(t) = self
+                .relay
+                .as_mut()
+                .and_then(|r| r.poll_transmit(now, &mut self.buf))
+            {
+                self.deliver(t);
+                moved = true;
             }
             while let Some(e) = self.b.poll_event() {
                 on_event(true, e);
@@ -104,6 +144,27 @@ impl MemoryPair {
             }
         }
     }
+}
+
+impl MemoryPair {
+    /// Hands the datagram in `buf` to whoever `t` is addressed to: the relay, `b` or `a`.
+    fn deliver(&mut self, t: Transmit) {
+        let now = self.now;
+        let bytes = &mut self.rx[..t.len];
+        bytes.copy_from_slice(&self.buf[..t.len]);
+        let rx = Receive::udp(t.source, t.destination, bytes);
+        match &mut self.relay {
+            Some(relay) if t.destination.ip() == relay_addr().ip() => {
+                relay.handle_datagram(now, rx);
+            }
+            _ if t.destination == addr(1) => self.b.handle_datagram(now, rx),
+            _ => self.a.handle_datagram(now, rx),
+        }
+    }
+}
+
+fn relay_addr() -> SocketAddr {
+    RELAY.parse().expect("addr")
 }
 
 fn addr(i: u8) -> SocketAddr {
