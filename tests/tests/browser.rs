@@ -9,6 +9,11 @@ use std::time::Duration;
 
 use sansrtc_tests::browser::{isolated, open_page};
 
+use crate::coturn::Coturn;
+
+#[path = "../support/coturn.rs"]
+mod coturn;
+
 /// The harness itself: the namespace, chromedriver, headless Chromium with its fake camera and
 /// microphone, ICE gathering on loopback, and the echo server's page and `/offer` errors. Passes
 /// whether or not the echo server's peer connection answers offers yet.
@@ -103,5 +108,32 @@ fn browser_chromium_server_offers() {
     let timeout = Duration::from_secs(90);
     isolated("browser_chromium_server_offers", timeout, || {
         open_page("offerer=server&dc=reliable&count=200&media=vp8", timeout).assert_pass();
+    });
+}
+
+/// Chromium behind a TURN relay (`iceTransportPolicy: "relay"` through coturn, inside the
+/// test's namespace) reaches the echo server, which sees the relay's address as the peer:
+/// 200 messages on a reliable channel echo, and the page's selected path is `relay`.
+#[test]
+fn browser_chromium_datachannel_via_coturn() {
+    let timeout = Duration::from_secs(90);
+    isolated("browser_chromium_datachannel_via_coturn", timeout, || {
+        let coturn = Coturn::start();
+        let query = format!(
+            "dc=reliable&count=200&turn=turn:{}&turnuser={}&turnpass={}&policy=relay",
+            coturn.addr, coturn.username, coturn.password
+        );
+        let page = open_page(&query, timeout);
+        page.assert_pass();
+        assert!(
+            page.title.contains("path=relay"),
+            "the page used a relayed path: {:?}",
+            page.title
+        );
+        let log = coturn.log();
+        assert!(
+            log.contains("ALLOCATE processed, success") && log.contains("CHANNEL_BIND processed"),
+            "coturn allocated and bound a channel:\n{log}"
+        );
     });
 }
