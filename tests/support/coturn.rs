@@ -48,6 +48,7 @@ pub(crate) struct Coturn {
     #[allow(dead_code, reason = "not every test binary authenticates")]
     pub(crate) password: String,
     /// The server's realm (sent in REALM with every 401).
+    #[allow(dead_code, reason = "not every test binary checks the realm")]
     pub(crate) realm: String,
     child: Child,
     /// Scratch directory: log, pid file and user database.
