@@ -40,6 +40,11 @@ pub struct SansrtcPeer {
 
 impl SansrtcPeer {
     /// The wrapped peer connection.
+    pub fn rtc(&self) -> &Rtc {
+        &self.rtc
+    }
+
+    /// The wrapped peer connection, to command.
     pub fn rtc_mut(&mut self) -> &mut Rtc {
         &mut self.rtc
     }
@@ -170,14 +175,21 @@ impl Peer for SansrtcPeer {
     }
 }
 
-impl InteropPeer for SansrtcPeer {
-    fn build(now: Instant, config: &PeerConfig) -> Self {
+impl SansrtcPeer {
+    /// As [`InteropPeer::build`], with the configuration adjusted by `tweak` (TURN servers,
+    /// relay-only ICE, ...).
+    pub fn build_with(
+        now: Instant,
+        config: &PeerConfig,
+        tweak: impl FnOnce(&mut RtcConfig),
+    ) -> Self {
         let (cert, _) = certificates();
         let rng = ChaCha20Rng::seed_from_u64(seed_of(config.addr));
         let mut rtc_config = RtcConfig::new(cert);
         if let Some(mtu) = config.mtu {
             rtc_config.mtu = mtu;
         }
+        tweak(&mut rtc_config);
         let mut rtc = Rtc::new(rtc_config, now, Box::new(rng));
         rtc.add_host_address(now, config.addr)
             .expect("a usable host address");
@@ -191,6 +203,12 @@ impl InteropPeer for SansrtcPeer {
             rx: Vec::with_capacity(2048),
             sending: [None, None],
         }
+    }
+}
+
+impl InteropPeer for SansrtcPeer {
+    fn build(now: Instant, config: &PeerConfig) -> Self {
+        Self::build_with(now, config, |_| {})
     }
 
     fn stack(&self) -> &'static str {

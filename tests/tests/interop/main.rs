@@ -6,4 +6,5 @@
 
 mod datachannel;
 mod media;
+mod relay;
 mod setup;
