@@ -11,9 +11,10 @@
 //! change) and then removed; peers that never connect are closed after
 //! [`EndpointConfig::connect_timeout`].
 //!
-//! Its peers do not use TURN: they share one socket, a TURN server keeps one allocation per
-//! client address (RFC 8656 section 2.2), and what it relays comes from its own address, not
-//! the peer's. Give a peer that needs a relay its own socket (a driver's `bind_rtc`).
+//! Its peers do not use TURN ([`AddPeerError::Relayed`]): they share one socket, a TURN server
+//! keeps one allocation per client address (RFC 8656 section 2.2), and what it relays comes
+//! from its own address, not the peer's. Give a peer that needs a relay its own socket (a
+//! driver's `bind_rtc`).
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -74,6 +75,10 @@ pub enum AddPeerError {
     /// Another peer has the same ICE username fragment (draw new credentials).
     #[error("ice username fragment in use by another peer")]
     UfragInUse,
+    /// The peer has TURN servers: its allocations need a socket of its own (see the module
+    /// docs).
+    #[error("a peer connection with TURN servers needs its own socket, not an endpoint's")]
+    Relayed,
 }
 
 /// Username fragments kept inline in the routing table up to this length.
@@ -142,6 +147,9 @@ impl Endpoint {
     pub fn add_peer(&mut self, now: Instant, rtc: Rtc) -> Result<PeerId, AddPeerError> {
         if self.peers.len() >= self.config.max_peers {
             return Err(AddPeerError::Full);
+        }
+        if !rtc.config.turn_servers.is_empty() {
+            return Err(AddPeerError::Relayed);
         }
         let ufrag = SmallVec::from_slice(rtc.local_ufrag().as_bytes());
         if self.by_ufrag.contains_key(&ufrag) {

@@ -190,3 +190,25 @@ fn endpoint_garbage_and_unknown_senders_cost_no_state() {
         assert!(!t.destination.ip().to_string().starts_with("192.0.2."));
     }
 }
+
+/// A peer with TURN servers is refused with a reason: its allocation would share the
+/// endpoint's socket (one allocation per client address) and the relay's answers could not be
+/// routed to it.
+#[test]
+fn endpoint_refuses_a_peer_with_turn_servers() {
+    let now = Instant::now();
+    let (cert, _) = certificates();
+    let mut config = RtcConfig::new(cert);
+    config.turn_servers = vec![sansrtc::turn::TurnServer::new(
+        "10.1.0.9:3478".parse().unwrap(),
+        "user",
+        "pass",
+    )];
+    let rng = <rand_chacha::ChaCha20Rng as rand_core::SeedableRng>::seed_from_u64(1);
+    let rtc = Rtc::new(config, now, Box::new(rng));
+    let mut endpoint = Endpoint::new(EndpointConfig::default());
+    assert_eq!(
+        endpoint.add_peer(now, rtc).err(),
+        Some(sansrtc::endpoint::AddPeerError::Relayed)
+    );
+}
