@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
-use crate::ice::{Agent, Candidate, Credentials, IceConfig, Role};
+use crate::ice::{Agent, Candidate, Credentials, IceConfig, RelayInput, Role};
 use crate::net::Receive;
 use crate::stun::{Message, Responder, ResponderConfig};
+use crate::turn::TurnServer;
 
 /// The largest datagram the harnesses write into.
 const BUF: usize = 2048;
@@ -105,6 +106,79 @@ pub fn ice_agent(start: Instant, data: &[u8]) {
             }
         }
         while agent.poll_transmit(now, &mut out).is_some() {}
+        while agent.poll_event().is_some() {}
+        if let Some(deadline) = agent.poll_timeout() {
+            assert!(deadline >= now, "deadline in the past");
+        }
+    }
+}
+
+/// Drives a relay-only ICE agent with a TURN server by a script read from `data`, as
+/// [`ice_agent`] does: datagrams from the TURN server (through `handle_relay`, and what it
+/// unwraps on to `handle_stun`), remote candidates, time jumps, restarts and close. Every
+/// datagram the agent sends must leave from its host address, and the release after close too.
+pub fn turn_relay(start: Instant, data: &[u8]) {
+    let mut rng = ChaCha20Rng::seed_from_u64(0);
+    let mut now = start;
+    let role = if data.first().is_some_and(|b| b % 2 == 0) {
+        Role::Controlling
+    } else {
+        Role::Controlled
+    };
+    let host = addr(1, 5000);
+    let server = addr(9, 3478);
+    let mut agent = Agent::new(IceConfig::default().relay_only(true), role, now, &mut rng);
+    let _ = agent.add_host_address(now, host);
+    let turn = TurnServer::new(server, "fuzz", "fuzz-password");
+    let _ = agent.add_turn_server(now, turn, &mut rng);
+    agent.set_remote_credentials(now, Credentials::new("fuzz", "fuzz-password-22-chars"));
+    let mut out = [0u8; BUF];
+    let mut bytes = [0u8; BUF];
+    let mut rest = data.get(1..).unwrap_or_default();
+    while let Some((&op, tail)) = rest.split_first() {
+        rest = tail;
+        match op % 7 {
+            0..=2 => {
+                // A datagram from the server: length byte (times 8), then the bytes.
+                let [len8, tail @ ..] = rest else { break };
+                let len = (usize::from(*len8) * 8).min(tail.len()).min(BUF);
+                bytes[..len].copy_from_slice(&tail[..len]);
+                rest = &tail[len..];
+                let rx = Receive::udp(server, host, &mut bytes[..len]);
+                if let RelayInput::Relayed(inner) = agent.handle_relay(now, rx) {
+                    agent.handle_stun(now, &inner, &mut rng);
+                }
+            }
+            3 => {
+                let [peer, tail @ ..] = rest else { break };
+                rest = tail;
+                let _ = agent.add_remote_candidate(now, Candidate::host(addr(*peer, 6000)));
+            }
+            4 => {
+                let [ms_hi, ms_lo, tail @ ..] = rest else {
+                    break;
+                };
+                rest = tail;
+                now += Duration::from_millis(u64::from(u16::from_be_bytes([*ms_hi, *ms_lo])));
+                agent.handle_timeout(now, &mut rng);
+            }
+            5 => agent.restart(now, &mut rng),
+            _ => {
+                if rest.first().is_some_and(|b| *b == 0) {
+                    agent.close(now);
+                }
+                rest = rest.get(1..).unwrap_or_default();
+            }
+        }
+        while let Some(t) = agent.poll_transmit(now, &mut out) {
+            assert_eq!(
+                t.source, host,
+                "relay-only: everything leaves from the host"
+            );
+        }
+        while let Some(t) = agent.poll_release(&mut out) {
+            assert_eq!((t.source, t.destination), (host, server));
+        }
         while agent.poll_event().is_some() {}
         if let Some(deadline) = agent.poll_timeout() {
             assert!(deadline >= now, "deadline in the past");

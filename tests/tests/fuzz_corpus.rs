@@ -39,6 +39,12 @@ fn fuzz_corpus_ice_agent_replays() {
     assert!(n >= 5, "the ice_agent corpus has seeds ({n})");
 }
 
+#[test]
+fn fuzz_corpus_turn_relay_replays() {
+    let n = replay("turn_relay", sansrtc::fuzz::turn_relay);
+    assert!(n >= 5, "the turn_relay corpus has seeds ({n})");
+}
+
 /// Writes datagrams of a real ICE session (gathering, checks, nomination, consent) into the
 /// corpus: each as a `stun_message` seed, and as `ice_agent` scripts that deliver them.
 #[test]
@@ -63,5 +69,15 @@ fn fuzz_corpus_seed_from_simulator() {
         script.resize(4 + d.len().div_ceil(8) * 8, 0);
         script.extend_from_slice(&[4, 0x13, 0x88]); // then 5 s pass
         std::fs::write(corpus("ice_agent").join(format!("sim-{i:02}")), script).unwrap();
+    }
+}
+
+proptest::proptest! {
+    /// The `turn_relay` entry point on stable, with arbitrary scripts (cargo-fuzz needs
+    /// nightly): its own assertions hold (everything leaves from the host, no deadline in the
+    /// past) and nothing panics.
+    #[test]
+    fn fuzz_turn_relay_arbitrary_scripts(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600)) {
+        sansrtc::fuzz::turn_relay(Instant::now(), &data);
     }
 }
