@@ -74,12 +74,15 @@ pub fn ice_agent(start: Instant, data: &[u8]) {
         rest = tail;
         match op % 7 {
             0 | 1 => {
-                // A datagram: source host byte, length byte (times 8), then the bytes.
-                let [host, len8, tail @ ..] = rest else { break };
-                let len = (usize::from(*len8) * 8).min(tail.len()).min(BUF);
-                bytes[..len].copy_from_slice(&tail[..len]);
-                rest = &tail[len..];
-                let rx = Receive::udp(addr(*host, 6000), addr(1, 5000), &mut bytes[..len]);
+                // A datagram: source host byte, then the datagram.
+                let Some((&host, tail)) = rest.split_first() else {
+                    break;
+                };
+                rest = tail;
+                let Some(len) = take_datagram(&mut rest, &mut bytes) else {
+                    break;
+                };
+                let rx = Receive::udp(addr(host, 6000), addr(1, 5000), &mut bytes[..len]);
                 agent.handle_stun(now, &rx, &mut rng);
             }
             2 => {
@@ -90,19 +93,17 @@ pub fn ice_agent(start: Instant, data: &[u8]) {
             }
             3 => agent.end_of_remote_candidates(now),
             4 => {
-                let [ms_hi, ms_lo, tail @ ..] = rest else {
+                let Some(jump) = take_jump(&mut rest) else {
                     break;
                 };
-                rest = tail;
-                now += Duration::from_millis(u64::from(u16::from_be_bytes([*ms_hi, *ms_lo])));
+                now += jump;
                 agent.handle_timeout(now, &mut rng);
             }
             5 => agent.restart(now, &mut rng),
             _ => {
-                if rest.first().is_some_and(|b| *b == 0) {
+                if take_close(&mut rest) {
                     agent.close(now);
                 }
-                rest = rest.get(1..).unwrap_or_default();
             }
         }
         while agent.poll_transmit(now, &mut out).is_some() {}
@@ -139,11 +140,10 @@ pub fn turn_relay(start: Instant, data: &[u8]) {
         rest = tail;
         match op % 7 {
             0..=2 => {
-                // A datagram from the server: length byte (times 8), then the bytes.
-                let [len8, tail @ ..] = rest else { break };
-                let len = (usize::from(*len8) * 8).min(tail.len()).min(BUF);
-                bytes[..len].copy_from_slice(&tail[..len]);
-                rest = &tail[len..];
+                // A datagram from the server.
+                let Some(len) = take_datagram(&mut rest, &mut bytes) else {
+                    break;
+                };
                 let rx = Receive::udp(server, host, &mut bytes[..len]);
                 if let RelayInput::Relayed(inner) = agent.handle_relay(now, rx) {
                     agent.handle_stun(now, &inner, &mut rng);
@@ -155,19 +155,17 @@ pub fn turn_relay(start: Instant, data: &[u8]) {
                 let _ = agent.add_remote_candidate(now, Candidate::host(addr(*peer, 6000)));
             }
             4 => {
-                let [ms_hi, ms_lo, tail @ ..] = rest else {
+                let Some(jump) = take_jump(&mut rest) else {
                     break;
                 };
-                rest = tail;
-                now += Duration::from_millis(u64::from(u16::from_be_bytes([*ms_hi, *ms_lo])));
+                now += jump;
                 agent.handle_timeout(now, &mut rng);
             }
             5 => agent.restart(now, &mut rng),
             _ => {
-                if rest.first().is_some_and(|b| *b == 0) {
+                if take_close(&mut rest) {
                     agent.close(now);
                 }
-                rest = rest.get(1..).unwrap_or_default();
             }
         }
         while let Some(t) = agent.poll_transmit(now, &mut out) {
@@ -184,6 +182,34 @@ pub fn turn_relay(start: Instant, data: &[u8]) {
             assert!(deadline >= now, "deadline in the past");
         }
     }
+}
+
+/// A script's datagram: a length byte (times 8), then that many bytes (fewer at the end),
+/// copied into `bytes`; its length.
+fn take_datagram(rest: &mut &[u8], bytes: &mut [u8; BUF]) -> Option<usize> {
+    let (&len8, tail) = rest.split_first()?;
+    let len = (usize::from(len8) * 8).min(tail.len()).min(BUF);
+    bytes[..len].copy_from_slice(&tail[..len]);
+    *rest = &tail[len..];
+    Some(len)
+}
+
+/// A script's time jump: two bytes of milliseconds, big-endian.
+fn take_jump(rest: &mut &[u8]) -> Option<Duration> {
+    let [hi, lo, tail @ ..] = *rest else {
+        return None;
+    };
+    *rest = tail;
+    Some(Duration::from_millis(u64::from(u16::from_be_bytes([
+        *hi, *lo,
+    ]))))
+}
+
+/// A script's close: the next byte, consumed, is 0.
+fn take_close(rest: &mut &[u8]) -> bool {
+    let close = rest.first() == Some(&0);
+    *rest = rest.get(1..).unwrap_or_default();
+    close
 }
 
 fn addr(host: u8, port: u16) -> SocketAddr {

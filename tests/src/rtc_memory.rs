@@ -10,7 +10,9 @@ use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use sansrtc::ice::IceConfig;
 use sansrtc::net::{Receive, Transmit};
-use sansrtc::rtc::Event;
+use sansrtc::rtc::{Event, RtpHeader};
+use sansrtc::rtp::{Pt, RtpTimestamp, SeqNo};
+use sansrtc::sdp::Mid;
 use sansrtc::{Rtc, RtcConfig};
 
 use crate::rtc::certificates;
@@ -147,6 +149,45 @@ impl MemoryPair {
 }
 
 impl MemoryPair {
+    /// Writes `count` RTP packets carrying `payload` from `a` on track `mid` with payload type
+    /// `pt`, 20 a millisecond, numbered from `seq` on; returns how many `b` reported as
+    /// [`Event::Rtp`] (each checked to carry the whole payload). Panics when 1000 go missing.
+    pub fn forward_rtp(
+        &mut self,
+        mid: Mid,
+        pt: Pt,
+        payload: &[u8],
+        seq: &mut u16,
+        count: u32,
+    ) -> u32 {
+        let (mut sent, mut got) = (0u32, 0u32);
+        while got < count {
+            for _ in 0..20 {
+                if sent == count {
+                    break;
+                }
+                let header = RtpHeader {
+                    pt,
+                    seq: SeqNo(*seq),
+                    timestamp: RtpTimestamp(u32::from(*seq).wrapping_mul(3000)),
+                    marker: true,
+                };
+                let now = self.now;
+                self.a.write_rtp(now, &mid, header, payload).expect("rtp");
+                *seq = seq.wrapping_add(1);
+                sent += 1;
+            }
+            self.step(|_, e| {
+                if let Event::Rtp(packet) = e {
+                    assert_eq!(packet.payload.len(), payload.len());
+                    got += 1;
+                }
+            });
+            assert!(sent - got < 1000, "packets lost: sent {sent}, got {got}");
+        }
+        got
+    }
+
     /// Hands the datagram in `buf` to whoever `t` is addressed to: the relay, `b` or `a`.
     fn deliver(&mut self, t: Transmit) {
         let now = self.now;

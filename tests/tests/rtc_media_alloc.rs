@@ -5,8 +5,8 @@
 //!
 //! This binary holds one test only, so no other test allocates while it measures.
 
-use sansrtc::rtc::{Delivery, Event, RtpHeader};
-use sansrtc::rtp::{Pt, RtpTimestamp, SeqNo};
+use sansrtc::rtc::{Delivery, Event};
+use sansrtc::rtp::{Pt, RtpTimestamp};
 use sansrtc::sdp::{Direction, MediaKind, Mid};
 use sansrtc_tests::alloc::fewest_allocations;
 use sansrtc_tests::rtc_memory::MemoryPair;
@@ -49,32 +49,7 @@ impl Pair {
 /// Writes `count` packets, 20 a millisecond; returns how many `b` reported.
 fn forward(p: &mut Pair, seq: &mut u16, count: u32) -> u32 {
     let payload = [0x10u8; PAYLOAD];
-    let (mut sent, mut got) = (0u32, 0u32);
-    while got < count {
-        for _ in 0..20 {
-            if sent == count {
-                break;
-            }
-            let header = RtpHeader {
-                pt: p.pt,
-                seq: SeqNo(*seq),
-                timestamp: RtpTimestamp(u32::from(*seq).wrapping_mul(3000)),
-                marker: true,
-            };
-            let now = p.p.now;
-            p.p.a.write_rtp(now, &p.mid, header, &payload).expect("rtp");
-            *seq = seq.wrapping_add(1);
-            sent += 1;
-        }
-        p.p.step(|_, e| {
-            if let Event::Rtp(packet) = e {
-                assert_eq!(packet.payload.len(), PAYLOAD);
-                got += 1;
-            }
-        });
-        assert!(sent - got < 1000, "packets lost: sent {sent}, got {got}");
-    }
-    got
+    p.p.forward_rtp(p.mid, p.pt, &payload, seq, count)
 }
 
 /// Writes `count` 12 KB keyframes, one a millisecond; returns how many `b` reported.

@@ -7,8 +7,8 @@
 
 use sansrtc::datachannel::ChannelConfig;
 use sansrtc::ice::CandidateKind;
-use sansrtc::rtc::{ChannelId, Delivery, Event, RtpHeader};
-use sansrtc::rtp::{Pt, RtpTimestamp, SeqNo};
+use sansrtc::rtc::{ChannelId, Delivery, Event};
+use sansrtc::rtp::Pt;
 use sansrtc::sdp::{Direction, MediaKind, Mid};
 use sansrtc_tests::alloc::fewest_allocations;
 use sansrtc_tests::rtc_memory::MemoryPair;
@@ -24,33 +24,7 @@ const MESSAGE: usize = 1000;
 
 /// Writes `count` packets, 20 a millisecond; returns how many `b` reported.
 fn forward(p: &mut MemoryPair, mid: Mid, pt: Pt, seq: &mut u16, count: u32) -> u32 {
-    let payload = [0x10u8; PAYLOAD];
-    let (mut sent, mut got) = (0u32, 0u32);
-    while got < count {
-        for _ in 0..20 {
-            if sent == count {
-                break;
-            }
-            let header = RtpHeader {
-                pt,
-                seq: SeqNo(*seq),
-                timestamp: RtpTimestamp(u32::from(*seq).wrapping_mul(3000)),
-                marker: true,
-            };
-            let now = p.now;
-            p.a.write_rtp(now, &mid, header, &payload).expect("rtp");
-            *seq = seq.wrapping_add(1);
-            sent += 1;
-        }
-        p.step(|_, e| {
-            if let Event::Rtp(packet) = e {
-                assert_eq!(packet.payload.len(), PAYLOAD);
-                got += 1;
-            }
-        });
-        assert!(sent - got < 1000, "packets lost: sent {sent}, got {got}");
-    }
-    got
+    p.forward_rtp(mid, pt, &[0x10u8; PAYLOAD], seq, count)
 }
 
 /// Sends `count` messages from `a`, 10 a millisecond; returns how many `b` received.
