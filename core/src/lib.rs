@@ -144,17 +144,6 @@ pub use endpoint::{Endpoint, EndpointConfig, PeerId};
 pub use net::{DatagramKind, Receive, Transmit, Transport};
 pub use rtc::{Event, Rtc, RtcConfig};
 
-/// Helpers shared by the unit tests.
+/// Helpers shared by the unit tests (the one clock read of the crate, for a test's epoch).
 #[cfg(test)]
-mod test_support {
-    use std::time::Instant;
-
-    /// The one real `Instant` a test starts from; every later time is an offset from it.
-    #[allow(
-        clippy::disallowed_methods,
-        reason = "tests need one real Instant as an epoch; the core itself never reads a clock"
-    )]
-    pub(crate) fn epoch() -> Instant {
-        Instant::now()
-    }
-}
+mod test_support;
