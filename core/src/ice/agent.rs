@@ -434,15 +434,7 @@ impl Agent {
         server: SocketAddr,
     ) -> Result<(), CandidateError> {
         self.clamp(now);
-        if self.is_closed() {
-            return Err(CandidateError::Closed);
-        }
-        if self.config.lite {
-            return Err(CandidateError::Lite);
-        }
-        if !is_usable(&server) {
-            return Err(CandidateError::BadAddress);
-        }
+        self.check_server(server)?;
         if self.servers.contains(&server) {
             return Ok(());
         }
@@ -644,6 +636,21 @@ impl Agent {
             self.state,
             IceConnectionState::Closed | IceConnectionState::Failed
         )
+    }
+
+    /// Whether a STUN or TURN server at `addr` may be added: not when closed or ice-lite, nor
+    /// at an unusable address.
+    pub(crate) fn check_server(&self, addr: SocketAddr) -> Result<(), CandidateError> {
+        if self.is_closed() {
+            return Err(CandidateError::Closed);
+        }
+        if self.config.lite {
+            return Err(CandidateError::Lite);
+        }
+        if !is_usable(&addr) {
+            return Err(CandidateError::BadAddress);
+        }
+        Ok(())
     }
 
     pub(crate) fn hosts(&self) -> impl Iterator<Item = &Candidate> {

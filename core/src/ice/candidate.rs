@@ -242,17 +242,7 @@ impl Candidate {
     /// sent from the host candidate `base`.
     pub(crate) fn server_reflexive(addr: SocketAddr, base: &Self, server: SocketAddr) -> Self {
         let kind = CandidateKind::ServerReflexive;
-        let local_pref = u16::try_from((base.priority >> 8) & 0xFFFF).unwrap_or(0);
-        Self {
-            foundation: Foundation::compute(kind, base.addr.ip(), Some(server.ip())),
-            component: COMPONENT_RTP,
-            transport: Transport::Udp,
-            priority: Self::compute_priority(kind, local_pref, COMPONENT_RTP),
-            addr,
-            kind,
-            related: Some(base.addr),
-            base: base.addr,
-        }
+        Self::from_server(kind, addr, base.addr, base.addr, base, server)
     }
 
     /// A relayed candidate: `relayed` on the TURN server `server`, allocated from the host
@@ -265,18 +255,42 @@ impl Candidate {
         base: &Self,
         server: SocketAddr,
     ) -> Self {
-        let kind = CandidateKind::Relayed;
-        let local_pref = u16::try_from((base.priority >> 8) & 0xFFFF).unwrap_or(0);
+        let related = mapped.unwrap_or(base.addr);
+        Self::from_server(
+            CandidateKind::Relayed,
+            relayed,
+            related,
+            relayed,
+            base,
+            server,
+        )
+    }
+
+    /// A candidate a server gave us for `host`: the host's local preference, and a foundation
+    /// from the host's and the server's addresses (RFC 8445 section 5.1.1.3).
+    fn from_server(
+        kind: CandidateKind,
+        addr: SocketAddr,
+        related: SocketAddr,
+        base: SocketAddr,
+        host: &Self,
+        server: SocketAddr,
+    ) -> Self {
         Self {
-            foundation: Foundation::compute(kind, base.addr.ip(), Some(server.ip())),
+            foundation: Foundation::compute(kind, host.addr.ip(), Some(server.ip())),
             component: COMPONENT_RTP,
             transport: Transport::Udp,
-            priority: Self::compute_priority(kind, local_pref, COMPONENT_RTP),
-            addr: relayed,
+            priority: Self::compute_priority(kind, host.local_preference(), COMPONENT_RTP),
+            addr,
             kind,
-            related: Some(mapped.unwrap_or(base.addr)),
-            base: relayed,
+            related: Some(related),
+            base,
         }
+    }
+
+    /// The local preference in this candidate's priority (RFC 8445 section 5.1.2.1).
+    fn local_preference(&self) -> u16 {
+        u16::try_from((self.priority >> 8) & 0xFFFF).unwrap_or(0)
     }
 
     /// A local peer-reflexive candidate learned from XOR-MAPPED-ADDRESS (RFC 8445 section
@@ -313,8 +327,11 @@ impl Candidate {
     /// The priority of a peer-reflexive candidate with this candidate's base, as sent in the
     /// PRIORITY attribute of checks (RFC 8445 section 7.1.1).
     pub(crate) fn peer_reflexive_priority(&self) -> u32 {
-        let local_pref = u16::try_from((self.priority >> 8) & 0xFFFF).unwrap_or(0);
-        Self::compute_priority(CandidateKind::PeerReflexive, local_pref, self.component)
+        Self::compute_priority(
+            CandidateKind::PeerReflexive,
+            self.local_preference(),
+            self.component,
+        )
     }
 
     /// The transport address.

@@ -47,15 +47,7 @@ impl Agent {
         rng: &mut dyn CryptoRng,
     ) -> Result<(), CandidateError> {
         self.clamp(now);
-        if self.is_closed() {
-            return Err(CandidateError::Closed);
-        }
-        if self.config.lite {
-            return Err(CandidateError::Lite);
-        }
-        if !crate::ice::candidate::is_usable(&server.addr) {
-            return Err(CandidateError::BadAddress);
-        }
+        self.check_server(server.addr)?;
         if self.turn_servers.iter().any(|s| s.addr == server.addr) {
             return Ok(());
         }
@@ -93,8 +85,8 @@ impl Agent {
         };
         let now = self.clamp(now);
         let relay = &mut self.relays[i];
-        match rx.kind() {
-            DatagramKind::TurnChannel => {}
+        let unwrapped = match rx.kind() {
+            DatagramKind::TurnChannel => relay.unwrap_channel(rx.contents),
             DatagramKind::Stun if is_stun(rx.contents) => {
                 let Ok(msg) = Message::new_checked(&*rx.contents) else {
                     return RelayInput::Direct(rx);
@@ -103,11 +95,12 @@ impl Agent {
                     self.after_relay_input();
                     return RelayInput::Consumed;
                 }
+                relay.unwrap_data(&msg)
             }
             // Not TURN (the server may also be our STUN server): handle it as it is.
             _ => return RelayInput::Direct(rx),
-        }
-        let Some((peer, range)) = relay.unwrap(rx.contents) else {
+        };
+        let Some((peer, range)) = unwrapped else {
             return RelayInput::Direct(rx);
         };
         let Some(relayed) = relay.relayed() else {
@@ -273,15 +266,15 @@ impl Agent {
             }
         }
         for (i, event) in events {
-            let (server, base) = (self.relays[i].server(), self.relays[i].base());
             match event {
                 AllocEvent::Allocated { relayed, mapped } => {
-                    self.add_relayed(relayed, mapped, base, server);
+                    self.add_relayed(i, relayed, mapped);
                 }
                 AllocEvent::Failed(error) => {
                     if let Some(relayed) = self.relays[i].last_relayed() {
                         self.drop_relayed(relayed);
                     }
+                    let server = self.relays[i].server();
                     self.events
                         .push_back(IceEvent::RelayFailed { server, error });
                 }
@@ -329,13 +322,10 @@ impl Agent {
         }
     }
 
-    fn add_relayed(
-        &mut self,
-        relayed: SocketAddr,
-        mapped: Option<SocketAddr>,
-        base: SocketAddr,
-        server: SocketAddr,
-    ) {
+    /// Adds allocation `i`'s relayed candidate, paired with the remote candidates of its family,
+    /// each given a permission on it (those signalled before the allocation existed have none).
+    fn add_relayed(&mut self, i: usize, relayed: SocketAddr, mapped: Option<SocketAddr>) {
+        let (server, base) = (self.relays[i].server(), self.relays[i].base());
         let Some(host) = self.hosts().find(|h| h.addr() == base).cloned() else {
             return;
         };
@@ -347,12 +337,7 @@ impl Agent {
         let c = Candidate::relayed(relayed, mapped, &host, server);
         self.events.push_back(IceEvent::LocalCandidate(c.clone()));
         if !self.config.lite {
-            let remotes: SmallVec<[SocketAddr; 16]> = self
-                .remote
-                .iter()
-                .filter(|r| same_family(r.addr(), relayed))
-                .map(Candidate::addr)
-                .collect();
+            let now = self.last_now;
             for r in self
                 .remote
                 .iter()
@@ -361,9 +346,7 @@ impl Agent {
                 if self.checklist.add(&c, r, self.role) == Added::Dropped {
                     self.stats.pairs_dropped += 1;
                 }
-            }
-            for r in remotes {
-                self.permit(r);
+                self.relays[i].ensure_permission(now, r.addr().ip());
             }
         }
         self.local.push(c);

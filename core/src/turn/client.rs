@@ -49,10 +49,7 @@ pub(crate) enum State {
     /// Asking the server.
     Allocating,
     /// The relayed address is ours until it expires (refreshed before).
-    Allocated {
-        relayed: SocketAddr,
-        mapped: Option<SocketAddr>,
-    },
+    Allocated,
     /// Refused, timed out or lost: nothing more is sent.
     Failed(TurnError),
     /// Released (Refresh with lifetime 0 sent): nothing more is sent.
@@ -118,7 +115,8 @@ pub(crate) struct Allocation {
     server: TurnServer,
     base: SocketAddr,
     state: State,
-    /// The relayed address, kept after a release or failure to recognise late traffic.
+    /// The relayed address once allocated, kept after a release or failure so that what would
+    /// leave from it is still recognised (and dropped).
     relayed: Option<SocketAddr>,
     realm: Vec<u8>,
     nonce: Vec<u8>,
@@ -192,10 +190,7 @@ impl Allocation {
 
     /// The relayed address, once allocated.
     pub(crate) fn relayed(&self) -> Option<SocketAddr> {
-        match self.state {
-            State::Allocated { relayed, .. } => Some(relayed),
-            _ => None,
-        }
+        self.relayed.filter(|_| self.state == State::Allocated)
     }
 
     /// The relayed address this allocation had, whatever its state now.
@@ -244,7 +239,7 @@ impl Allocation {
             pending: false,
             refresh_at: None,
         });
-        if matches!(self.state, State::Allocated { .. }) {
+        if matches!(self.state, State::Allocated) {
             self.request_permission(now, ip);
         }
     }
@@ -252,7 +247,7 @@ impl Allocation {
     /// Releases the allocation: a Refresh with LIFETIME 0 goes out once (section 7.2), and
     /// nothing after it.
     pub(crate) fn release(&mut self, now: Instant) {
-        let allocated = matches!(self.state, State::Allocated { .. });
+        let allocated = matches!(self.state, State::Allocated);
         self.transactions.clear();
         self.outbox.clear();
         if allocated {
@@ -273,7 +268,7 @@ impl Allocation {
         len: usize,
         buf: &mut [u8],
     ) -> Option<usize> {
-        if !matches!(self.state, State::Allocated { .. } | State::Released) {
+        if !matches!(self.state, State::Allocated | State::Released) {
             self.stats.relay_dropped += 1;
             return None;
         }
@@ -305,25 +300,39 @@ impl Allocation {
         }
     }
 
-    /// Takes a datagram from the server apart: `Some((peer, range))` for relayed data (a
-    /// ChannelData message or a Data indication) whose payload is `datagram[range]`, `None` for
-    /// anything else (a response is for [`handle_response`](Self::handle_response)).
-    pub(crate) fn unwrap(&mut self, datagram: &[u8]) -> Option<(SocketAddr, Range<usize>)> {
-        let relayed = if let Some((number, range)) = wire::parse_channel_data(datagram) {
+    /// The peer and payload range of a ChannelData message from the server, on one of our
+    /// channels; `None` (counted) for an unknown channel or when not allocated.
+    pub(crate) fn unwrap_channel(&mut self, datagram: &[u8]) -> Option<(SocketAddr, Range<usize>)> {
+        let relayed = wire::parse_channel_data(datagram).and_then(|(number, range)| {
             self.channels
                 .iter()
                 .find(|c| c.number == number)
                 .map(|c| (c.peer, range))
-        } else {
-            let msg = Message::new_checked(datagram).ok()?;
-            if (msg.class(), msg.method()) != (Class::Indication, wire::DATA) {
-                // Not relayed data (a STUN answer, when the server is also our STUN server).
-                return None;
-            }
-            wire::parse_data_indication(&msg)
-        };
+        });
+        self.count_relayed(relayed)
+    }
+
+    /// The peer and DATA range of a Data indication from the server; `None` for any other
+    /// message (a STUN answer, when the server is also our STUN server), and (counted) for a
+    /// malformed one or when not allocated.
+    pub(crate) fn unwrap_data(
+        &mut self,
+        msg: &Message<&[u8]>,
+    ) -> Option<(SocketAddr, Range<usize>)> {
+        if (msg.class(), msg.method()) != (Class::Indication, wire::DATA) {
+            return None;
+        }
+        let relayed = wire::parse_data_indication(msg);
+        self.count_relayed(relayed)
+    }
+
+    fn count_relayed(
+        &mut self,
+        relayed: Option<(SocketAddr, Range<usize>)>,
+    ) -> Option<(SocketAddr, Range<usize>)> {
+        let live = matches!(self.state, State::Allocated | State::Released);
         match relayed {
-            Some(r) if self.relayed().is_some() || self.state == State::Released => {
+            Some(r) if live => {
                 self.stats.relayed_received += 1;
                 Some(r)
             }
@@ -392,7 +401,7 @@ impl Allocation {
         for request in timed_out {
             self.on_failure(request, TurnError::Timeout);
         }
-        if !matches!(self.state, State::Allocated { .. }) {
+        if !matches!(self.state, State::Allocated) {
             return;
         }
         if self.refresh_at.is_some_and(|t| t <= now) {
@@ -439,7 +448,7 @@ impl Allocation {
 
     /// The next retransmission, timeout or refresh.
     pub(crate) fn poll_timeout(&self) -> Option<Instant> {
-        if !matches!(self.state, State::Allocating | State::Allocated { .. }) {
+        if !matches!(self.state, State::Allocating | State::Allocated) {
             return None;
         }
         let timers = self.transactions.iter().map(|t| t.timer.deadline());
@@ -536,7 +545,7 @@ impl Allocation {
                     return;
                 };
                 let mapped = msg.xor_mapped_address();
-                self.state = State::Allocated { relayed, mapped };
+                self.state = State::Allocated;
                 self.relayed = Some(relayed);
                 self.schedule_refresh(now, wire::lifetime(msg));
                 self.events
