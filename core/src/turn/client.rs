@@ -108,7 +108,8 @@ struct Channel {
 /// Sans-IO like everything in the crate: [`handle_response`](Self::handle_response) and
 /// [`handle_timeout`](Self::handle_timeout) take input, [`poll_transmit`](Self::poll_transmit)
 /// writes requests, [`poll_event`](Self::poll_event) reports. Relaying goes through
-/// [`wrap`](Self::wrap) (out) and [`unwrap`](Self::unwrap) (in). Transaction IDs come from a
+/// [`wrap`](Self::wrap) (out) and [`unwrap_channel`](Self::unwrap_channel) or
+/// [`unwrap_data`](Self::unwrap_data) (in). Transaction IDs come from a
 /// random salt drawn at construction and a counter, so no call after that needs randomness.
 #[derive(Debug)]
 pub(crate) struct Allocation {
